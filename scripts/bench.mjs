@@ -1,0 +1,69 @@
+// `npm run bench`: times training steps of the built app's worker in headless Chromium, per backend.
+// Flags: --batch --width --depth --heads --image --patch --steps --objectives clip,xsample
+//        --backends webgpu,wasm,cpu --json FILE. Prints numbers; never passes or fails on time.
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { preview } from 'vite';
+import { CHROMIUM_FLAGS, findChromium } from './find-chromium.mjs';
+
+const { values: a } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '32' },
+    width: { type: 'string', default: '64' },
+    depth: { type: 'string', default: '2' },
+    heads: { type: 'string', default: '4' },
+    image: { type: 'string', default: '32' },
+    patch: { type: 'string', default: '4' },
+    steps: { type: 'string', default: '10' },
+    objectives: { type: 'string', default: 'clip,xsample' },
+    backends: { type: 'string', default: 'webgpu,wasm,cpu' },
+    json: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+
+if (!a['no-build'] || !existsSync('dist/index.html')) {
+  const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (b.status !== 0) process.exit(1);
+}
+const server = await preview({ preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
+const url = `http://127.0.0.1:${server.httpServer.address().port}/#backend=wasm`;
+const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_FLAGS });
+const page = await browser.newPage();
+await page.goto(url);
+await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
+
+const request = {
+  steps: Number(a.steps),
+  objectives: a.objectives.split(','),
+  backends: a.backends.split(','),
+  model: { imageSize: +a.image, patchSize: +a.patch, width: +a.width, depth: +a.depth, heads: +a.heads },
+  batchSize: +a.batch,
+};
+console.log(`config: batch ${a.batch}, image ${a.image}, patch ${a.patch}, width ${a.width}, depth ${a.depth}, heads ${a.heads}; ${a.steps} timed steps after 2 warm-up steps`);
+const results = await page.evaluate(async (req) => {
+  const w = window;
+  const api = w.__playground.api;
+  const cfg = w.__playground.defaultConfig;
+  const config = { ...cfg, batchSize: req.batchSize, model: { ...cfg.model, ...req.model } };
+  return api.benchmark({ config, objectives: req.objectives, backends: req.backends, steps: req.steps });
+}, request);
+
+const rows = results.map((r) =>
+  r.started
+    ? [r.backend, r.objective, r.medianMs.toFixed(1), r.imagesPerSec.toFixed(1), String(r.kernelsPerStep), `${r.tensorsBefore} -> ${r.tensorsAfter}`, `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`, r.adapter]
+    : [r.backend, r.objective, '-', '-', '-', '-', '-', `not started: ${r.note}`],
+);
+const head = ['backend', 'objective', 'ms/step (median)', 'images/s', 'kernels/step', 'tensors', 'loss', 'adapter'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+console.log(line(head));
+for (const r of rows) console.log(line(r));
+if (a.json) {
+  writeFileSync(a.json, JSON.stringify({ request, results, date: new Date().toISOString() }, null, 2));
+  console.log(`wrote ${a.json}`);
+}
+await browser.close();
+server.httpServer.close();

@@ -1,0 +1,84 @@
+import * as tf from './tf';
+import type { Params } from './params';
+import type { Rng } from './rng';
+
+/**
+ * Transformer building blocks shared by the image and text towers. Weight matrices are stored [in, out].
+ * Every op used here has a gradient on the WASM backend (no gather, einsum or conv backprop).
+ */
+
+export const LN_EPS = 1e-6; // as timm's ViT
+
+export function initLinear(p: Params, name: string, inDim: number, outDim: number, rng: Rng, bias = true): void {
+  p.add(`${name}.weight`, [inDim, outDim], { kind: 'normal', std: 0.02 }, rng, true);
+  if (bias) p.add(`${name}.bias`, [outDim], { kind: 'zeros' }, rng);
+}
+
+/** x: (R, in) -> (R, out) */
+export function linear(p: Params, name: string, x: tf.Tensor2D, bias = true): tf.Tensor2D {
+  const y = tf.matMul(x, p.get(`${name}.weight`) as tf.Tensor2D) as tf.Tensor2D;
+  return bias ? (tf.add(y, p.get(`${name}.bias`)) as tf.Tensor2D) : y;
+}
+
+export function initLayerNorm(p: Params, name: string, dim: number, rng: Rng): void {
+  p.add(`${name}.weight`, [dim], { kind: 'ones' }, rng);
+  p.add(`${name}.bias`, [dim], { kind: 'zeros' }, rng);
+}
+
+/** Normalises over the last axis. */
+export function layerNorm<T extends tf.Tensor>(p: Params, name: string, x: T): T {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS)));
+  return tf.add(tf.mul(xhat, p.get(`${name}.weight`)), p.get(`${name}.bias`)) as T;
+}
+
+/** Exact GELU: x * Φ(x) = 0.5 x (1 + erf(x / √2)). */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T;
+}
+
+export function initBlock(p: Params, name: string, dim: number, mlpRatio: number, rng: Rng): void {
+  initLayerNorm(p, `${name}.norm1`, dim, rng);
+  initLinear(p, `${name}.attn.q`, dim, dim, rng);
+  initLinear(p, `${name}.attn.k`, dim, dim, rng);
+  initLinear(p, `${name}.attn.v`, dim, dim, rng);
+  initLinear(p, `${name}.attn.proj`, dim, dim, rng);
+  initLayerNorm(p, `${name}.norm2`, dim, rng);
+  initLinear(p, `${name}.mlp.fc1`, dim, dim * mlpRatio, rng);
+  initLinear(p, `${name}.mlp.fc2`, dim * mlpRatio, dim, rng);
+}
+
+/**
+ * Multi-head self-attention. x: (B, N, D). keyMask (optional): (B, 1, 1, N) additive, 0 for keys to attend to
+ * and a large negative number for padding.
+ */
+export function attention(p: Params, name: string, x: tf.Tensor3D, heads: number, keyMask?: tf.Tensor): tf.Tensor3D {
+  const [B, N, D] = x.shape;
+  const dh = D / heads;
+  const x2 = tf.reshape(x, [B * N, D]) as tf.Tensor2D;
+  const split = (t: tf.Tensor2D) =>
+    tf.reshape(tf.transpose(tf.reshape(t, [B, N, heads, dh]), [0, 2, 1, 3]), [B * heads, N, dh]) as tf.Tensor3D; // (B*H, N, dh)
+  const q = split(linear(p, `${name}.q`, x2));
+  const k = split(linear(p, `${name}.k`, x2));
+  const v = split(linear(p, `${name}.v`, x2));
+  let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)); // (B*H, N, N)
+  if (keyMask) scores = tf.reshape(tf.add(tf.reshape(scores, [B, heads, N, N]), keyMask), [B * heads, N, N]);
+  const att = tf.softmax(scores, -1);
+  const out = tf.matMul(att, v); // (B*H, N, dh)
+  const merged = tf.reshape(tf.transpose(tf.reshape(out, [B, heads, N, dh]), [0, 2, 1, 3]), [B * N, D]) as tf.Tensor2D;
+  return tf.reshape(linear(p, `${name}.proj`, merged), [B, N, D]) as tf.Tensor3D;
+}
+
+/** Pre-LayerNorm transformer block: x + attn(LN(x)), then x + mlp(LN(x)). x: (B, N, D) */
+export function block(p: Params, name: string, x: tf.Tensor3D, heads: number, keyMask?: tf.Tensor): tf.Tensor3D {
+  const [B, N, D] = x.shape;
+  const h = tf.add(x, attention(p, `${name}.attn`, layerNorm(p, `${name}.norm1`, x), heads, keyMask)) as tf.Tensor3D;
+  const hn = tf.reshape(layerNorm(p, `${name}.norm2`, h), [B * N, D]) as tf.Tensor2D;
+  const mlp = linear(p, `${name}.mlp.fc2`, gelu(linear(p, `${name}.mlp.fc1`, hn))); // (B*N, D)
+  return tf.add(h, tf.reshape(mlp, [B, N, D])) as tf.Tensor3D;
+}
+
+/** Rows scaled to unit L2 norm. x: (R, d) */
+export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-12))) as tf.Tensor2D;
+}

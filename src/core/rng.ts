@@ -1,0 +1,64 @@
+/**
+ * A small seeded PRNG (mulberry32) used for every initialisation, shuffle and augmentation.
+ * tfjs initialisers ignore seeds across backends, so all randomness is drawn here on the CPU.
+ */
+export class Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    // Mix the seed so that nearby seeds give unrelated streams.
+    this.state = (Math.imul(seed | 0, 0x9e3779b1) ^ 0x85ebca6b) >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Uniform in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Standard normal (Box-Muller). */
+  normal(): number {
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Normal truncated at two standard deviations, as timm's trunc_normal_ does. */
+  truncNormal(std: number): number {
+    for (;;) {
+      const x = this.normal();
+      if (Math.abs(x) <= 2) return x * std;
+    }
+  }
+
+  /** A new independent stream derived from this one (for per-purpose streams). */
+  fork(): Rng {
+    return new Rng(Math.floor(this.next() * 2147483647));
+  }
+
+  /** Fisher-Yates shuffle of 0..n-1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+}

@@ -1,0 +1,146 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ObjectiveName, TrainConfig } from '../core/config';
+import { ConfigPanel } from './ConfigPanel';
+import { LossChart, OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { loadPlotly } from './Plot';
+import { parseHash, toHash } from './urlConfig';
+import { useTraining } from './useTraining';
+
+const SHAPES_COUNT = 600;
+
+function formatBytes(n: number): string {
+  return n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`;
+}
+
+export function App() {
+  const initial = useRef(parseHash(window.location.hash)).current;
+  const [config, setConfig] = useState<TrainConfig>(initial.config);
+  const [objectives, setObjectives] = useState<ObjectiveName[]>(initial.objectives);
+  const [configErrors, setConfigErrors] = useState<string[]>([]);
+  const [logY, setLogY] = useState(false);
+  const { ready, view, actions } = useTraining(initial.config.backend);
+  const running = view.state === 'running';
+
+  useEffect(() => void loadPlotly(), []);
+
+  // First visit: the generated set, configured and ready for "Train".
+  useEffect(() => {
+    if (!ready) return;
+    void (async () => {
+      await actions.loadShapes(SHAPES_COUNT, initial.config.model.imageSize, 1);
+      setConfigErrors((await actions.configure(initial.config, initial.objectives)) ?? []);
+    })();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ready]);
+
+  const applyConfig = useCallback(
+    async (next: TrainConfig, nextObjectives: ObjectiveName[]) => {
+      const backendChanged = next.backend !== config.backend;
+      setConfig(next);
+      setObjectives(nextObjectives);
+      window.history.replaceState(null, '', toHash({ config: next, objectives: nextObjectives }));
+      if (backendChanged) await actions.setBackend(next.backend);
+      setConfigErrors((await actions.configure(next, nextObjectives)) ?? []);
+    },
+    [actions, config.backend],
+  );
+
+  const runs = view.objectives;
+  const lastReports = runs.map((o) => view.histories[o]?.last).filter((r) => r !== undefined);
+  const imagesPerSec = lastReports.length > 0 ? lastReports.reduce((s, r) => s + r!.imagesPerSec, 0) / lastReports.length : 0;
+  const stepsPerSec = imagesPerSec / Math.max(1, config.batchSize) / Math.max(1, runs.length);
+  const remaining = stepsPerSec > 0 ? (view.totalSteps - view.step) / stepsPerSec : NaN;
+  const epoch = lastReports[0]?.epoch ?? 0;
+
+  return (
+    <div className="app">
+      <header className="header">
+        <h1>X-Sample Playground</h1>
+        <span data-testid="dataset-name">{view.dataset ? `${view.dataset.name} · ${view.dataset.size} images` : 'no dataset'}</span>
+        <span data-testid="backend" data-backend={view.backend?.active ?? ''} title={view.backend?.notice}>
+          backend: <b>{view.backend?.active ?? 'starting…'}</b>
+          {view.backend && <small> ({view.backend.adapter})</small>}
+        </span>
+        <span data-testid="memory">{view.memory ? `${view.memory.numTensors} tensors · ${formatBytes(view.memory.numBytes)}` : ''}</span>
+        <span className="private">data stays on this device</span>
+      </header>
+      <main className="columns">
+        <aside className="left">
+          <section className="panel" aria-label="Dataset">
+            <h2>Dataset</h2>
+            {view.dataset ? (
+              <p>
+                <b>{view.dataset.name}</b>: {view.dataset.trainSize} training, {view.dataset.heldOutSize} held-out images at{' '}
+                {view.dataset.imageSize}×{view.dataset.imageSize}
+                {view.dataset.labels > 0 && `, ${view.dataset.labels} classes`}. X-Sample graph: {view.dataset.graph}.
+              </p>
+            ) : (
+              <p>Loading…</p>
+            )}
+          </section>
+          <ConfigPanel config={config} objectives={objectives} disabled={running || !ready} errors={configErrors} onChange={applyConfig} />
+        </aside>
+        <section className="centre">
+          <div className="controls" role="toolbar" aria-label="Run controls">
+            {running ? (
+              <button onClick={() => void actions.pause()} data-testid="pause">
+                Pause
+              </button>
+            ) : (
+              <button
+                className="primary"
+                onClick={() => void actions.start()}
+                disabled={!ready || !view.dataset || configErrors.length > 0 || view.state === 'done'}
+                data-testid="start"
+              >
+                {runs.length > 1 || objectives.length > 1 ? 'Train both' : 'Train'}
+              </button>
+            )}
+            <button onClick={() => void actions.step()} disabled={!ready || running || view.state === 'done' || configErrors.length > 0} data-testid="step">
+              Step
+            </button>
+            <button onClick={() => void actions.reset()} disabled={!ready} data-testid="reset">
+              Reset
+            </button>
+            <label className="toggle">
+              <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log scale
+            </label>
+          </div>
+          <div className="progress" data-testid="progress" data-step={view.step} data-state={view.state}>
+            <progress max={view.totalSteps || 1} value={view.step} />
+            <span>
+              step {view.step} / {view.totalSteps} · epoch {Math.max(0, epoch) + (view.step > 0 ? 1 : 0)} · {imagesPerSec.toFixed(0)} img/s
+              {Number.isFinite(remaining) && running && ` · ${Math.ceil(remaining)} s left`} · {view.state}
+            </span>
+          </div>
+          <div className="run-summary">
+            {runs.map((o) => {
+              const last = view.histories[o]?.last;
+              return (
+                <span key={o} className="run-chip" style={{ borderColor: OBJECTIVE_COLOUR[o] }} data-testid={`run-${o}`} data-loss={last?.loss ?? ''}>
+                  {OBJECTIVE_LABEL[o]}: {last ? `loss ${last.loss.toFixed(3)}` : 'not started'}
+                  {last?.scalars.logitScale !== undefined && ` · t ${last.scalars.logitScale.toFixed(1)}`}
+                  <small> · {(view.params[o] ?? 0).toLocaleString()} params</small>
+                </span>
+              );
+            })}
+          </div>
+          {[...view.notices].reverse().map((n) => (
+            <p key={n} className="notice" data-testid="notice">
+              {n}
+            </p>
+          ))}
+          {view.errors.length > 0 && (
+            <div className="errors" role="alert" data-testid="errors">
+              {view.errors.map((e) => (
+                <p key={e}>{e}</p>
+              ))}
+              <button onClick={actions.dismissErrors}>Dismiss</button>
+            </div>
+          )}
+          <LossChart histories={view.histories} version={view.version} logY={logY} />
+        </section>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+import type { BackendChoice, ObjectiveName, TrainConfig } from '../core/config';
+import { LIMITS } from '../core/config';
+import { OBJECTIVE_LABEL } from './LossChart';
+
+interface Props {
+  config: TrainConfig;
+  objectives: ObjectiveName[];
+  disabled: boolean;
+  errors: string[];
+  onChange: (config: TrainConfig, objectives: ObjectiveName[]) => void;
+}
+
+type NumberKey = 'steps' | 'batchSize' | 'lr' | 'tau' | 'tauS' | 'seed';
+type ModelKey = 'width' | 'depth' | 'heads';
+
+const TRAIN_FIELDS: { key: NumberKey; label: string; step: number; hint: string }[] = [
+  { key: 'steps', label: 'Steps', step: 10, hint: 'optimiser steps per run' },
+  { key: 'batchSize', label: 'Batch', step: 1, hint: 'images per step (X-Sample sees 2 views of each)' },
+  { key: 'lr', label: 'Learning rate', step: 0.0001, hint: 'peak, after warm-up; cosine decay after' },
+  { key: 'tau', label: 'τ', step: 0.01, hint: 'temperature of learned similarities (X-Sample, SimCLR)' },
+  { key: 'tauS', label: 'τ_s', step: 0.01, hint: 'temperature of the caption graph (X-Sample)' },
+  { key: 'seed', label: 'Seed', step: 1, hint: 'weights, batch order and augmentation' },
+];
+const MODEL_FIELDS: { key: ModelKey; label: string; hint: string }[] = [
+  { key: 'width', label: 'Width', hint: 'transformer width of the ViT' },
+  { key: 'depth', label: 'Depth', hint: 'transformer blocks' },
+  { key: 'heads', label: 'Heads', hint: 'attention heads' },
+];
+
+const ALL_OBJECTIVES: { id: ObjectiveName; note: string }[] = [
+  { id: 'clip', note: 'image–text InfoNCE, learnable t, trains a text tower' },
+  { id: 'xsample', note: 'X-CLR: soft targets from the caption graph, image tower only' },
+  { id: 'siglip', note: 'pairwise sigmoid image–text loss' },
+  { id: 'simclr', note: 'NT-Xent on two views, no captions' },
+];
+
+/** Objectives, hyper-parameters and backend. Edits are applied at once and reset the runs. */
+export function ConfigPanel({ config, objectives, disabled, errors, onChange }: Props) {
+  const toggle = (o: ObjectiveName) =>
+    onChange(config, objectives.includes(o) ? objectives.filter((x) => x !== o) : ALL_OBJECTIVES.map((x) => x.id).filter((x) => x === o || objectives.includes(x)));
+  return (
+    <section className="panel" aria-label="Training settings">
+      <h2>Objectives</h2>
+      <fieldset disabled={disabled} className="objectives">
+        {ALL_OBJECTIVES.map(({ id, note }) => (
+          <label key={id} title={note}>
+            <input type="checkbox" checked={objectives.includes(id)} onChange={() => toggle(id)} data-testid={`objective-${id}`} />
+            {OBJECTIVE_LABEL[id]} <small>{note}</small>
+          </label>
+        ))}
+      </fieldset>
+      <h2>Training</h2>
+      <fieldset disabled={disabled} className="fields">
+        {TRAIN_FIELDS.map(({ key, label, step, hint }) => {
+          const [min, max] = LIMITS[key];
+          return (
+            <label key={key} title={hint}>
+              <span>{label}</span>
+              <input
+                type="number"
+                min={min}
+                max={max}
+                step={step}
+                value={config[key]}
+                data-testid={`cfg-${key}`}
+                onChange={(e) => onChange({ ...config, [key]: Number(e.target.value) }, objectives)}
+              />
+            </label>
+          );
+        })}
+        {MODEL_FIELDS.map(({ key, label, hint }) => {
+          const [min, max] = LIMITS[key];
+          return (
+            <label key={key} title={hint}>
+              <span>{label}</span>
+              <input
+                type="number"
+                min={min}
+                max={max}
+                step={1}
+                value={config.model[key]}
+                data-testid={`cfg-${key}`}
+                onChange={(e) => onChange({ ...config, model: { ...config.model, [key]: Number(e.target.value) } }, objectives)}
+              />
+            </label>
+          );
+        })}
+        <label title="auto picks WebGPU on a real GPU adapter and WASM otherwise">
+          <span>Backend</span>
+          <select
+            value={config.backend}
+            data-testid="cfg-backend"
+            onChange={(e) => onChange({ ...config, backend: e.target.value as BackendChoice }, objectives)}
+          >
+            {(['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const).map((b) => (
+              <option key={b} value={b}>
+                {b}
+              </option>
+            ))}
+          </select>
+        </label>
+      </fieldset>
+      {errors.length > 0 && (
+        <ul className="errors" role="alert" data-testid="config-errors">
+          {errors.map((e) => (
+            <li key={e}>{e}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

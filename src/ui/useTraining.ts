@@ -1,0 +1,142 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { type BackendChoice, DEFAULT_CONFIG, type ObjectiveName, type TrainConfig } from '../core/config';
+import type { StepReport } from '../core/trainer';
+import { startTrainingWorker, type TrainingWorker } from '../worker/client';
+import type { BackendInfo, DatasetSummary, MemoryInfo, RunState, TrainEvent } from '../worker/protocol';
+
+/** Per-objective histories, appended to in place and read by the charts on each redraw tick. */
+export interface RunHistory {
+  step: number[];
+  loss: number[];
+  lr: number[];
+  imagesPerSec: number[];
+  logitScale: number[];
+  last?: StepReport;
+}
+
+export interface TrainingView {
+  backend?: BackendInfo;
+  dataset?: DatasetSummary;
+  objectives: ObjectiveName[];
+  params: Record<string, number>;
+  state: RunState;
+  step: number;
+  totalSteps: number;
+  memory?: MemoryInfo;
+  notices: string[];
+  errors: string[];
+  histories: Partial<Record<ObjectiveName, RunHistory>>;
+  version: number; // bumps when histories changed, at most every REDRAW_MS
+}
+
+const REDRAW_MS = 250;
+
+function emptyHistory(): RunHistory {
+  return { step: [], loss: [], lr: [], imagesPerSec: [], logitScale: [] };
+}
+
+/** Owns the training worker: starts it, folds its events into one view, exposes its commands. */
+export function useTraining(initialBackend: BackendChoice) {
+  const workerRef = useRef<TrainingWorker | null>(null);
+  const histories = useRef<Partial<Record<ObjectiveName, RunHistory>>>({});
+  const dirty = useRef(false);
+  const [view, setView] = useState<TrainingView>({
+    objectives: [],
+    params: {},
+    state: 'idle',
+    step: 0,
+    totalSteps: 0,
+    notices: [],
+    errors: [],
+    histories: histories.current,
+    version: 0,
+  });
+  const [ready, setReady] = useState(false);
+
+  const onEvent = useCallback((e: TrainEvent) => {
+    switch (e.type) {
+      case 'step': {
+        const h = (histories.current[e.objective] ??= emptyHistory());
+        h.step.push(e.report.step);
+        h.loss.push(e.report.loss);
+        h.lr.push(e.report.lr);
+        h.imagesPerSec.push(e.report.imagesPerSec);
+        if (e.report.scalars.logitScale !== undefined) h.logitScale.push(e.report.scalars.logitScale);
+        h.last = e.report;
+        dirty.current = true;
+        setView((v) => (v.memory?.numTensors === e.memory.numTensors && v.memory?.numBytes === e.memory.numBytes ? v : { ...v, memory: e.memory }));
+        return;
+      }
+      case 'runs':
+        histories.current = Object.fromEntries(e.objectives.map((o) => [o, emptyHistory()]));
+        dirty.current = true;
+        return setView((v) => ({ ...v, objectives: e.objectives, params: e.params, histories: histories.current }));
+      case 'backend':
+        return setView((v) => ({ ...v, backend: e.info }));
+      case 'dataset':
+        return setView((v) => ({ ...v, dataset: e.summary }));
+      case 'state':
+        // Flush the histories with the state, so that a finished run is drawn to its last step.
+        dirty.current = false;
+        return setView((v) => ({ ...v, state: e.state, step: e.step, totalSteps: e.totalSteps, histories: histories.current, version: v.version + 1 }));
+      case 'notice':
+        return setView((v) => ({ ...v, notices: [...v.notices.slice(-4), e.message] }));
+      case 'error':
+        return setView((v) => ({ ...v, errors: [...v.errors.slice(-4), e.message] }));
+    }
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    let started: TrainingWorker | undefined;
+    void startTrainingWorker(onEvent, initialBackend)
+      .then((w) => {
+        started = w;
+        if (cancelled) return w.terminate();
+        workerRef.current = w;
+        // A handle for the console, the browser tests and `npm run bench`.
+        (globalThis as unknown as { __playground?: unknown }).__playground = { api: w.api, defaultConfig: DEFAULT_CONFIG };
+        setReady(true);
+      })
+      .catch((err: unknown) => setView((v) => ({ ...v, errors: [...v.errors, `the training worker did not start: ${String(err)}`] })));
+    const timer = setInterval(() => {
+      if (!dirty.current) return;
+      dirty.current = false;
+      setView((v) => {
+        const step = Math.max(0, ...Object.values(histories.current).map((h) => h?.last?.step ?? 0));
+        return { ...v, histories: histories.current, version: v.version + 1, step: v.state === 'running' ? step : v.step };
+      });
+    }, REDRAW_MS);
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+      started?.terminate();
+      workerRef.current = null;
+    };
+  }, [onEvent, initialBackend]);
+
+  /** Runs a worker command and turns a thrown error into a visible message. */
+  const command = useCallback(async <T,>(f: (w: TrainingWorker) => Promise<T>): Promise<T | undefined> => {
+    const w = workerRef.current;
+    if (!w) return undefined;
+    try {
+      return await f(w);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      setView((v) => ({ ...v, errors: [...v.errors.slice(-4), message] }));
+      return undefined;
+    }
+  }, []);
+
+  const actions = {
+    configure: (cfg: TrainConfig, objectives: ObjectiveName[]) => command((w) => w.api.configure(cfg, objectives)),
+    loadShapes: (count: number, size: number, seed: number) => command((w) => w.api.loadShapes(count, size, seed)),
+    start: () => command((w) => w.api.start()),
+    pause: () => command((w) => w.api.pause()),
+    step: () => command((w) => w.api.step()),
+    reset: () => command((w) => w.api.reset()),
+    setBackend: (b: BackendChoice) => command((w) => w.api.setBackend(b)),
+    dismissErrors: () => setView((v) => ({ ...v, errors: [] })),
+  };
+  return { ready, view, actions };
+}

@@ -1,0 +1,100 @@
+/**
+ * The one description of what crosses the worker boundary, shared by both sides.
+ * Commands go to the worker as calls on TrainerApi (through Comlink); events come back through the callback given
+ * to `init`. Only plain numbers, strings and typed arrays cross; the worker owns every tensor.
+ */
+import type { BackendChoice, ObjectiveName, TrainConfig } from '../core/config';
+import type { StepReport } from '../core/trainer';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  requested: BackendChoice;
+  active: BackendName;
+  adapter: string; // the WebGPU adapter (vendor, architecture) or a short description of the CPU backend
+  notice?: string; // why the active backend differs from the requested one
+}
+
+/** A decoded dataset as sent to the worker (pixels: N·S·S·3 uint8, transferred). */
+export interface DatasetPayload {
+  name: string;
+  imageSize: number;
+  pixels: Uint8Array;
+  ids: string[];
+  captions: string[];
+  labels?: Int32Array;
+  labelNames?: string[];
+}
+
+export interface DatasetSummary {
+  name: string;
+  size: number;
+  trainSize: number;
+  heldOutSize: number;
+  imageSize: number;
+  labels: number; // number of classes, 0 when unlabelled
+  graph: string; // what the X-Sample caption graph is made of
+}
+
+export interface BenchmarkRequest {
+  config: TrainConfig;
+  objectives: ObjectiveName[];
+  backends: BackendName[];
+  steps: number; // timed steps, after 2 untimed warm-up steps
+}
+
+export interface BenchmarkResult {
+  backend: BackendName;
+  objective: ObjectiveName;
+  started: boolean; // false when the backend could not start (then only `note` is set)
+  adapter: string;
+  note?: string;
+  medianMs: number;
+  imagesPerSec: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+  kernelsPerStep: number;
+  firstLoss: number;
+  lastLoss: number;
+}
+
+export type RunState = 'idle' | 'running' | 'paused' | 'done';
+
+export interface MemoryInfo {
+  numTensors: number;
+  numBytes: number;
+}
+
+export type TrainEvent =
+  | { type: 'backend'; info: BackendInfo }
+  | { type: 'dataset'; summary: DatasetSummary }
+  | { type: 'runs'; objectives: ObjectiveName[]; params: Record<string, number> } // runs (re)built, before step 1
+  | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
+  | { type: 'state'; state: RunState; step: number; totalSteps: number }
+  | { type: 'notice'; message: string }
+  | { type: 'error'; message: string };
+
+export type EventSink = (event: TrainEvent) => void;
+
+export interface TrainerApi {
+  /** Registers the event callback and starts the requested backend. */
+  init(onEvent: EventSink, backend: BackendChoice): Promise<BackendInfo>;
+  setBackend(choice: BackendChoice): Promise<BackendInfo>;
+  /** Replaces the dataset; any run is reset. */
+  loadData(data: DatasetPayload): Promise<DatasetSummary>;
+  /** A generated set of coloured shapes, made inside the worker (no transfer). */
+  loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary>;
+  /** Validates and applies a config and the objectives to train side by side; resets the runs. Returns errors. */
+  configure(config: TrainConfig, objectives: ObjectiveName[]): Promise<string[]>;
+  start(): Promise<void>;
+  pause(): Promise<void>;
+  /** One step of every run, then paused. */
+  step(): Promise<void>;
+  /** Back to step 0 with fresh weights from the seed. */
+  reset(): Promise<void>;
+  memory(): Promise<MemoryInfo>;
+  /** Times training steps on each backend that starts (for `npm run bench`); the current runs are kept. */
+  benchmark(request: BenchmarkRequest): Promise<BenchmarkResult[]>;
+  /** Makes the next step fail as a lost GPU device would (for the fallback test and for users to try it). */
+  simulateBackendFailure(): Promise<void>;
+}

@@ -1,0 +1,345 @@
+import { DEFAULT_CONFIG, type BackendChoice, type ObjectiveName, type TrainConfig, validateConfig } from '../core/config';
+import { type ImageSet, setSize, splitHeldOut } from '../core/dataset';
+import { ContrastiveModel } from '../core/model';
+import type { ParamSnapshot } from '../core/params';
+import * as tf from '../core/tf';
+import { Trainer } from '../core/trainer';
+import { makeShapesSet } from '../data/shapesSet';
+import type { CaptionGraph } from '../text/captionGraph';
+import { tfidfGraph } from '../text/tfidfGraph';
+import { startBackend } from './backends';
+import type {
+  BackendInfo,
+  BenchmarkRequest,
+  BenchmarkResult,
+  DatasetPayload,
+  DatasetSummary,
+  EventSink,
+  MemoryInfo,
+  RunState,
+  TrainerApi,
+} from './protocol';
+
+interface Run {
+  objective: ObjectiveName;
+  model: ContrastiveModel;
+  trainer: Trainer;
+}
+
+interface Checkpoint {
+  step: number;
+  params: Record<string, ParamSnapshot>;
+  optimizer: Awaited<ReturnType<Trainer['optimizer']['snapshot']>>;
+}
+
+const HELD_OUT_FRACTION = 0.2;
+/** On GPU backends a CPU copy of every run is kept this often, to resume from if the device is lost. */
+const GPU_CHECKPOINT_EVERY = 50;
+
+const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Everything the worker holds: the backend, the dataset, the runs and the loop that trains them. */
+export class TrainingSession implements TrainerApi {
+  private emit: EventSink = () => {};
+  private backend?: BackendInfo;
+  private data?: ImageSet;
+  private split?: { train: Int32Array; heldOut: Int32Array };
+  private graph?: CaptionGraph;
+  private config: TrainConfig = DEFAULT_CONFIG;
+  private objectives: ObjectiveName[] = ['xsample'];
+  private runs: Run[] = [];
+  private checkpoints = new Map<ObjectiveName, Checkpoint>();
+  private state: RunState = 'idle';
+  private loop?: Promise<void>;
+  private failNextStep = false;
+
+  async init(onEvent: EventSink, backend: BackendChoice): Promise<BackendInfo> {
+    this.emit = onEvent;
+    return this.setBackend(backend);
+  }
+
+  async setBackend(choice: BackendChoice): Promise<BackendInfo> {
+    await this.pause();
+    const snapshots = await this.snapshotRuns();
+    this.backend = await startBackend(choice);
+    this.restoreRuns(snapshots);
+    this.emit({ type: 'backend', info: this.backend });
+    if (this.backend.notice) this.emit({ type: 'notice', message: this.backend.notice });
+    return this.backend;
+  }
+
+  async loadData(payload: DatasetPayload): Promise<DatasetSummary> {
+    const S = payload.imageSize;
+    if (payload.pixels.length !== payload.ids.length * S * S * 3)
+      throw new Error(`dataset ${payload.name}: ${payload.pixels.length} bytes of pixels for ${payload.ids.length} images of ${S}x${S}`);
+    if (payload.captions.length !== payload.ids.length) throw new Error(`dataset ${payload.name}: ${payload.captions.length} captions for ${payload.ids.length} images`);
+    return this.useData({ ...payload });
+  }
+
+  async loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary> {
+    return this.useData(makeShapesSet(count, imageSize, seed));
+  }
+
+  private async useData(set: ImageSet): Promise<DatasetSummary> {
+    await this.pause();
+    if (setSize(set) < 2) throw new Error(`dataset ${set.name} has ${setSize(set)} image(s); training needs at least 2`);
+    this.disposeRuns();
+    this.data = set;
+    this.split = splitHeldOut(setSize(set), HELD_OUT_FRACTION, this.config.seed);
+    this.graph = tfidfGraph(set.captions);
+    const summary: DatasetSummary = {
+      name: set.name,
+      size: setSize(set),
+      trainSize: this.split.train.length,
+      heldOutSize: this.split.heldOut.length,
+      imageSize: set.imageSize,
+      labels: set.labelNames?.length ?? 0,
+      graph: this.graph.kind,
+    };
+    this.emit({ type: 'dataset', summary });
+    this.setState('idle');
+    return summary;
+  }
+
+  async configure(config: TrainConfig, objectives: ObjectiveName[]): Promise<string[]> {
+    const errors = validateConfig(config);
+    if (objectives.length === 0) errors.push('choose at least one objective');
+    if (this.data && config.model.imageSize !== this.data.imageSize)
+      errors.push(`the dataset is decoded at ${this.data.imageSize}px but the model expects ${config.model.imageSize}px`);
+    if (errors.length > 0) return errors;
+    await this.pause();
+    const seedChanged = config.seed !== this.config.seed;
+    this.config = config;
+    this.objectives = [...new Set(objectives)];
+    if (seedChanged && this.data) this.split = splitHeldOut(setSize(this.data), HELD_OUT_FRACTION, config.seed);
+    this.disposeRuns();
+    this.setState('idle');
+    return [];
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'running') return;
+    this.ensureRuns();
+    if (this.runs.every((r) => r.trainer.done)) return this.setState('done');
+    this.setState('running');
+    this.loop = this.runLoop();
+  }
+
+  async pause(): Promise<void> {
+    if (this.state === 'running') this.setState('paused');
+    await this.loop;
+  }
+
+  async step(): Promise<void> {
+    await this.pause();
+    this.ensureRuns();
+    await this.stepAll();
+    this.setState(this.runs.every((r) => r.trainer.done) ? 'done' : 'paused');
+  }
+
+  async reset(): Promise<void> {
+    await this.pause();
+    this.disposeRuns();
+    this.setState('idle');
+  }
+
+  async memory(): Promise<MemoryInfo> {
+    const m = tf.memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes };
+  }
+
+  async benchmark(req: BenchmarkRequest): Promise<BenchmarkResult[]> {
+    await this.pause();
+    const keep = this.backend?.requested ?? 'auto';
+    const snapshots = await this.snapshotRuns();
+    const m = req.config.model;
+    const set = makeShapesSet(Math.max(2 * req.config.batchSize, 64), m.imageSize, 1);
+    const pool = Int32Array.from({ length: setSize(set) }, (_, i) => i);
+    const graph = tfidfGraph(set.captions);
+    const results: BenchmarkResult[] = [];
+    for (const backend of req.backends) {
+      const info = await startBackend(backend);
+      this.restoreRuns(snapshots); // keep the user's runs alive on whichever backend is active
+      for (const objective of req.objectives) {
+        if (info.active !== backend) {
+          results.push({ backend, objective, started: false, adapter: '', note: info.notice ?? 'did not start', medianMs: NaN, imagesPerSec: NaN, tensorsBefore: 0, tensorsAfter: 0, kernelsPerStep: 0, firstLoss: NaN, lastLoss: NaN });
+          continue;
+        }
+        const cfg = { ...req.config, objective, steps: req.steps + 3 };
+        const tensorsBefore = tf.memory().numTensors;
+        const model = new ContrastiveModel(cfg, set.captions, graph);
+        const trainer = new Trainer(model, set, cfg, pool);
+        const losses: number[] = [];
+        for (let i = 0; i < 2; i++) losses.push((await trainer.trainStep()).loss);
+        const times: number[] = [];
+        for (let i = 0; i < req.steps; i++) {
+          const r = await trainer.trainStep();
+          times.push(r.ms);
+          losses.push(r.loss);
+        }
+        const profile = await tf.profile(async () => {
+          await trainer.trainStep();
+        });
+        trainer.dispose();
+        model.dispose();
+        const tensorsAfter = tf.memory().numTensors;
+        times.sort((a, b) => a - b);
+        const medianMs = times[Math.floor(times.length / 2)];
+        results.push({
+          backend,
+          objective,
+          started: true,
+          adapter: info.adapter,
+          medianMs,
+          imagesPerSec: (cfg.batchSize * 1000) / medianMs,
+          tensorsBefore,
+          tensorsAfter,
+          kernelsPerStep: profile.kernels.length,
+          firstLoss: losses[0],
+          lastLoss: losses[losses.length - 1],
+        });
+      }
+    }
+    const snapshotsAfter = await this.snapshotRuns();
+    this.backend = await startBackend(keep);
+    this.restoreRuns(snapshotsAfter);
+    this.emit({ type: 'backend', info: this.backend });
+    return results;
+  }
+
+  async simulateBackendFailure(): Promise<void> {
+    this.failNextStep = true;
+  }
+
+  private setState(state: RunState): void {
+    this.state = state;
+    const step = this.runs.length > 0 ? Math.min(...this.runs.map((r) => r.trainer.step)) : 0;
+    this.emit({ type: 'state', state, step, totalSteps: this.config.steps });
+  }
+
+  private ensureRuns(): void {
+    if (this.runs.length > 0) return;
+    if (!this.data || !this.split || !this.graph) throw new Error('load a dataset before training');
+    this.runs = this.objectives.map((objective) => this.buildRun(objective));
+    this.emitRuns();
+  }
+
+  /** A fresh run from the seed: the image tower starts from the same weights for every objective. */
+  private buildRun(objective: ObjectiveName): Run {
+    const cfg = { ...this.config, objective };
+    const model = new ContrastiveModel(cfg, this.data!.captions, this.graph);
+    return { objective, model, trainer: new Trainer(model, this.data!, cfg, this.split!.train) };
+  }
+
+  private emitRuns(): void {
+    this.emit({
+      type: 'runs',
+      objectives: this.runs.map((r) => r.objective),
+      params: Object.fromEntries(this.runs.map((r) => [r.objective, r.model.params.count()])),
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.state === 'running') {
+      await this.stepAll();
+      if (this.runs.every((r) => r.trainer.done)) {
+        this.setState('done');
+        break;
+      }
+      await macrotask(); // lets pause / reset commands in
+    }
+  }
+
+  /** One step of every unfinished run, the same batch order for each (each trainer has its own seeded sampler). */
+  private async stepAll(): Promise<void> {
+    for (const run of this.runs) {
+      if (run.trainer.done) continue;
+      try {
+        if (this.failNextStep) {
+          this.failNextStep = false;
+          throw new Error('simulated loss of the GPU device');
+        }
+        const report = await run.trainer.trainStep();
+        const m = tf.memory();
+        this.emit({ type: 'step', objective: run.objective, report, memory: { numTensors: m.numTensors, numBytes: m.numBytes } });
+        if (this.onGpu() && report.step % GPU_CHECKPOINT_EVERY === 0) this.checkpoints.set(run.objective, await this.checkpoint(run));
+      } catch (err) {
+        await this.recover(err);
+        return;
+      }
+    }
+  }
+
+  private onGpu(): boolean {
+    return this.backend?.active === 'webgpu' || this.backend?.active === 'webgl';
+  }
+
+  /** A failure on a GPU backend moves every run to WASM and carries on; elsewhere the run pauses with the error. */
+  private async recover(err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    if (!this.onGpu()) {
+      this.emit({ type: 'error', message: `training step failed: ${message}` });
+      this.setState('paused');
+      return;
+    }
+    const from = this.backend!.active;
+    const snapshots = await this.snapshotRuns();
+    this.backend = await startBackend('wasm');
+    this.backend = { ...this.backend, notice: `${from} failed (${message}); continued on ${this.backend.active}` };
+    this.restoreRuns(snapshots);
+    this.emit({ type: 'backend', info: this.backend });
+    const steps = this.runs.map((r) => `${r.objective} at step ${r.trainer.step}`).join(', ');
+    this.emit({ type: 'notice', message: `${this.backend.notice}: ${steps}` });
+  }
+
+  private async checkpoint(run: Run): Promise<Checkpoint> {
+    return { step: run.trainer.step, params: await run.model.params.snapshot(), optimizer: await run.trainer.optimizer.snapshot() };
+  }
+
+  /** Current weights of every run as numbers; from the last checkpoint where the device can no longer be read. */
+  private async snapshotRuns(): Promise<Map<ObjectiveName, Checkpoint>> {
+    const out = new Map<ObjectiveName, Checkpoint>();
+    for (const run of this.runs) {
+      try {
+        out.set(run.objective, await this.checkpoint(run));
+      } catch {
+        const saved = this.checkpoints.get(run.objective);
+        if (saved) out.set(run.objective, saved);
+      }
+    }
+    return out;
+  }
+
+  /** Re-creates every run's variables on the active backend from the snapshots; a run without one restarts. */
+  private restoreRuns(snapshots: Map<ObjectiveName, Checkpoint>): void {
+    let restarted = false;
+    this.runs = this.runs.map((run) => {
+      const snap = snapshots.get(run.objective);
+      if (snap) {
+        run.model.params.restore(snap.params);
+        run.trainer.optimizer.restore(snap.optimizer);
+        run.trainer.step = snap.step;
+        return run;
+      }
+      this.emit({ type: 'notice', message: `${run.objective}: its weights could not be read back; the run restarts from step 0` });
+      try {
+        run.trainer.dispose();
+        run.model.dispose();
+      } catch {
+        /* the old device is gone: nothing left to free */
+      }
+      restarted = true;
+      return this.buildRun(run.objective);
+    });
+    if (restarted) this.emitRuns();
+  }
+
+  private disposeRuns(): void {
+    for (const run of this.runs) {
+      run.trainer.dispose();
+      run.model.dispose();
+    }
+    this.runs = [];
+    this.checkpoints.clear();
+  }
+}

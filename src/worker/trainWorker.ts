@@ -1,0 +1,6 @@
+/// <reference lib="webworker" />
+import * as Comlink from 'comlink';
+import { TrainingSession } from './session';
+
+// The module worker that owns every tensor; the page talks to it through client.ts.
+Comlink.expose(new TrainingSession());

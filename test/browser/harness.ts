@@ -1,0 +1,51 @@
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+// @ts-expect-error: a plain .mjs script shared with the benchmarks
+import { CHROMIUM_FLAGS } from '../../scripts/find-chromium.mjs';
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: inject('chromiumPath'), args: CHROMIUM_FLAGS as string[], headless: true });
+}
+
+export interface OpenedPage {
+  page: Page;
+  consoleErrors: string[];
+  /** Long main-thread tasks (ms) since the page opened, from PerformanceObserver('longtask'). */
+  longTasks(): Promise<{ start: number; duration: number }[]>;
+}
+
+/** Opens the app at the given hash, recording console errors, page errors and long tasks. */
+export async function openApp(browser: Browser, hash: string): Promise<OpenedPage> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(`${inject('appUrl')}${hash}`);
+  return {
+    page,
+    consoleErrors,
+    longTasks: () => page.evaluate(() => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks),
+  };
+}
+
+/** Waits until the app has a dataset and a configured run, ready for Start. */
+export async function waitReady(page: Page): Promise<void> {
+  await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
+}
+
+/** The data Plotly holds for a chart: one {name, x, y} per trace. */
+export async function chartData(page: Page, testId: string): Promise<{ name: string; x: number[]; y: number[] }[]> {
+  return page.evaluate((id) => {
+    const el = document.querySelector(`[data-testid=${id}]`) as (HTMLElement & { data?: { name: string; x: number[]; y: number[] }[] }) | null;
+    return (el?.data ?? []).map((t) => ({ name: t.name, x: Array.from(t.x), y: Array.from(t.y) }));
+  }, testId);
+}

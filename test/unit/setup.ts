@@ -1,0 +1,10 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll } from 'vitest';
+
+// TEST_BACKEND=cpu runs the same tests on the pure-JS backend.
+beforeAll(async () => {
+  const want = process.env.TEST_BACKEND ?? 'wasm';
+  if (!(await tf.setBackend(want))) throw new Error(`tfjs backend ${want} did not start in Node`);
+});
