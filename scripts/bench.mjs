@@ -20,6 +20,7 @@ const { values: a } = parseArgs({
     objectives: { type: 'string', default: 'clip,xsample' },
     backends: { type: 'string', default: 'webgpu,wasm,cpu' },
     json: { type: 'string' },
+    decode: { type: 'string', default: '2000' },
     'no-build': { type: 'boolean', default: false },
   },
 });
@@ -61,8 +62,27 @@ const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].len
 const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
 console.log(line(head));
 for (const r of rows) console.log(line(r));
+// Decoding: N generated 96×72 JPEGs, loaded through the same path as a user's folder.
+const decode = await page.evaluate(async (n) => {
+  const files = [];
+  for (let i = 0; i < n; i++) {
+    const canvas = new OffscreenCanvas(96, 72);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = `hsl(${(i * 37) % 360} 70% 50%)`;
+    ctx.fillRect(0, 0, 96, 72);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect((i * 7) % 60, (i * 5) % 40, 30, 30);
+    files.push({ path: `bench/${i}.jpg`, blob: await canvas.convertToBlob({ type: 'image/jpeg' }) });
+    files.push({ path: `bench/${i}.txt`, blob: new Blob([`image ${i}`]) });
+  }
+  const api = window.__playground.api;
+  const outcome = await api.loadFiles(files, 'bench', { imageSize: 32, classTemplate: 'a photo of a {label}' });
+  return { images: outcome.report.images, ms: outcome.report.ms };
+}, Number(a.decode));
+console.log(`decoding: ${decode.images} JPEGs (96×72 -> 32×32) in ${(decode.ms / 1000).toFixed(2)} s = ${((decode.images * 1000) / decode.ms).toFixed(0)} images/s`);
+
 if (a.json) {
-  writeFileSync(a.json, JSON.stringify({ request, results, date: new Date().toISOString() }, null, 2));
+  writeFileSync(a.json, JSON.stringify({ request, results, decode, date: new Date().toISOString() }, null, 2));
   console.log(`wrote ${a.json}`);
 }
 await browser.close();

@@ -13,6 +13,8 @@ export interface ImageSet {
   captions: string[]; // the caption used for training and for the caption graph, one per image
   labels?: Int32Array; // class index per image, -1 where unknown
   labelNames?: string[];
+  allCaptions?: string[][]; // every caption of each image, where images have several
+  heldOutFlags?: Uint8Array; // 1 for images the data's own split folders hold out (val/, test/)
 }
 
 export function setSize(set: ImageSet): number {
@@ -30,6 +32,18 @@ export function imageBatch(set: ImageSet, indices: ArrayLike<number>): tf.Tensor
     for (let i = 0; i < per; i++) out[off + i] = src[i] / 255;
   }
   return tf.tensor4d(out, [indices.length, S, S, 3]);
+}
+
+/** The data's own split where it has one (and both sides are non-empty), else a seeded one. */
+export function splitForSet(set: ImageSet, heldOutFraction: number, seed: number): { train: Int32Array; heldOut: Int32Array; by: 'split folders' | 'seeded 20%' } {
+  const flags = set.heldOutFlags;
+  if (flags) {
+    const heldOut: number[] = [];
+    const train: number[] = [];
+    flags.forEach((f, i) => (f ? heldOut : train).push(i));
+    if (heldOut.length > 0 && train.length > 0) return { train: Int32Array.from(train), heldOut: Int32Array.from(heldOut), by: 'split folders' };
+  }
+  return { ...splitHeldOut(setSize(set), heldOutFraction, seed), by: 'seeded 20%' };
 }
 
 /** A seeded split into training and held-out indices (heldOutFraction of the images, at least one each side). */

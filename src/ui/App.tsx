@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ObjectiveName, TrainConfig } from '../core/config';
+import { fromDataTransfer, describeSource } from './collectFiles';
 import { ConfigPanel } from './ConfigPanel';
+import { DatasetPanel, DEMO_NAME, DEMO_URL } from './DatasetPanel';
+import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
 import { LossChart, OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
 import { loadPlotly } from './Plot';
 import { parseHash, toHash } from './urlConfig';
@@ -23,26 +26,45 @@ export function App() {
 
   useEffect(() => void loadPlotly(), []);
 
-  // First visit: the generated set, configured and ready for "Train".
+  // First visit: the demo set (or the generated shapes with #data=shapes), configured and ready for "Train".
   useEffect(() => {
     if (!ready) return;
     void (async () => {
-      await actions.loadShapes(SHAPES_COUNT, initial.config.model.imageSize, 1);
+      if (initial.data === 'shapes') await actions.loadShapes(SHAPES_COUNT, initial.config.model.imageSize, 1);
+      else await actions.loadUrl(DEMO_URL, DEMO_NAME, { imageSize: initial.config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
       setConfigErrors((await actions.configure(initial.config, initial.objectives)) ?? []);
     })();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ready]);
+
+  // Folders, files and zips dropped anywhere on the page.
+  useEffect(() => {
+    const over = (e: DragEvent) => e.preventDefault();
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      if (!e.dataTransfer) return;
+      void fromDataTransfer(e.dataTransfer).then((files) =>
+        actions.loadFiles(files, describeSource(files), { imageSize: config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE }),
+      );
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, [actions, config.model.imageSize]);
 
   const applyConfig = useCallback(
     async (next: TrainConfig, nextObjectives: ObjectiveName[]) => {
       const backendChanged = next.backend !== config.backend;
       setConfig(next);
       setObjectives(nextObjectives);
-      window.history.replaceState(null, '', toHash({ config: next, objectives: nextObjectives }));
+      window.history.replaceState(null, '', toHash({ config: next, objectives: nextObjectives, data: initial.data }));
       if (backendChanged) await actions.setBackend(next.backend);
       setConfigErrors((await actions.configure(next, nextObjectives)) ?? []);
     },
-    [actions, config.backend],
+    [actions, config.backend, initial.data],
   );
 
   const runs = view.objectives;
@@ -66,18 +88,15 @@ export function App() {
       </header>
       <main className="columns">
         <aside className="left">
-          <section className="panel" aria-label="Dataset">
-            <h2>Dataset</h2>
-            {view.dataset ? (
-              <p>
-                <b>{view.dataset.name}</b>: {view.dataset.trainSize} training, {view.dataset.heldOutSize} held-out images at{' '}
-                {view.dataset.imageSize}×{view.dataset.imageSize}
-                {view.dataset.labels > 0 && `, ${view.dataset.labels} classes`}. X-Sample graph: {view.dataset.graph}.
-              </p>
-            ) : (
-              <p>Loading…</p>
-            )}
-          </section>
+          <DatasetPanel
+            view={view}
+            imageSize={config.model.imageSize}
+            disabled={!ready}
+            onLoadFiles={(files, source, opts) => void actions.loadFiles(files, source, opts)}
+            onLoadDemo={(opts) => void actions.loadUrl(DEMO_URL, DEMO_NAME, opts)}
+            onLoadShapes={() => void actions.loadShapes(SHAPES_COUNT, config.model.imageSize, 1)}
+            onCancel={() => void actions.cancelLoad()}
+          />
           <ConfigPanel config={config} objectives={objectives} disabled={running || !ready} errors={configErrors} onChange={applyConfig} />
         </aside>
         <section className="centre">
@@ -90,7 +109,7 @@ export function App() {
               <button
                 className="primary"
                 onClick={() => void actions.start()}
-                disabled={!ready || !view.dataset || configErrors.length > 0 || view.state === 'done'}
+                disabled={!ready || !view.dataset || view.loading || configErrors.length > 0 || view.state === 'done'}
                 data-testid="start"
               >
                 {runs.length > 1 || objectives.length > 1 ? 'Train both' : 'Train'}

@@ -10,6 +10,7 @@ const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 export interface UrlState {
   config: TrainConfig;
   objectives: ObjectiveName[];
+  data?: 'demo' | 'shapes'; // the data the page opens with (the demo set unless the link says shapes)
 }
 
 export const DEFAULT_OBJECTIVES: ObjectiveName[] = ['clip', 'xsample'];
@@ -41,11 +42,12 @@ export function parseHash(hash: string): UrlState {
       heads: num('heads', d.model.heads),
     },
   });
-  return { config, objectives: objectives.length > 0 ? objectives : DEFAULT_OBJECTIVES };
+  return { config, objectives: objectives.length > 0 ? objectives : DEFAULT_OBJECTIVES, data: q.get('data') === 'shapes' ? 'shapes' : 'demo' };
 }
 
-export function toHash({ config: c, objectives }: UrlState): string {
+export function toHash({ config: c, objectives, data }: UrlState): string {
   const q = new URLSearchParams({
+    ...(data === 'shapes' ? { data } : {}),
     objectives: objectives.join(','),
     steps: String(c.steps),
     batch: String(c.batchSize),

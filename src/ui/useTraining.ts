@@ -2,7 +2,9 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { type BackendChoice, DEFAULT_CONFIG, type ObjectiveName, type TrainConfig } from '../core/config';
 import type { StepReport } from '../core/trainer';
 import { startTrainingWorker, type TrainingWorker } from '../worker/client';
-import type { BackendInfo, DatasetSummary, MemoryInfo, RunState, TrainEvent } from '../worker/protocol';
+import type { Detection } from '../data/formats';
+import type { LoadReport } from '../data/loadReport';
+import type { BackendInfo, DatasetSummary, LoadOptions, LoadOutcome, LoadProgress, MemoryInfo, RunState, SourceFile, TrainEvent } from '../worker/protocol';
 
 /** Per-objective histories, appended to in place and read by the charts on each redraw tick. */
 export interface RunHistory {
@@ -27,6 +29,10 @@ export interface TrainingView {
   errors: string[];
   histories: Partial<Record<ObjectiveName, RunHistory>>;
   version: number; // bumps when histories changed, at most every REDRAW_MS
+  loading: boolean;
+  loadProgress?: LoadProgress;
+  report?: LoadReport;
+  table?: Detection['table'];
 }
 
 const REDRAW_MS = 250;
@@ -50,6 +56,7 @@ export function useTraining(initialBackend: BackendChoice) {
     errors: [],
     histories: histories.current,
     version: 0,
+    loading: false,
   });
   const [ready, setReady] = useState(false);
 
@@ -79,6 +86,10 @@ export function useTraining(initialBackend: BackendChoice) {
         // Flush the histories with the state, so that a finished run is drawn to its last step.
         dirty.current = false;
         return setView((v) => ({ ...v, state: e.state, step: e.step, totalSteps: e.totalSteps, histories: histories.current, version: v.version + 1 }));
+      case 'load-progress':
+        return setView((v) => ({ ...v, loading: true, loadProgress: e.progress }));
+      case 'load-report':
+        return setView((v) => ({ ...v, report: e.report, table: e.table }));
       case 'notice':
         return setView((v) => ({ ...v, notices: [...v.notices.slice(-4), e.message] }));
       case 'error':
@@ -128,7 +139,21 @@ export function useTraining(initialBackend: BackendChoice) {
     }
   }, []);
 
+  /** Runs a load; the view shows progress until it ends, whatever the outcome. */
+  const load = useCallback(
+    async (f: (w: TrainingWorker) => Promise<LoadOutcome>) => {
+      setView((v) => ({ ...v, loading: true, loadProgress: undefined }));
+      const outcome = await command(f);
+      setView((v) => ({ ...v, loading: false, loadProgress: undefined }));
+      return outcome;
+    },
+    [command],
+  );
+
   const actions = {
+    loadFiles: (files: SourceFile[], source: string, opts: LoadOptions) => load((w) => w.loadFiles(files, source, opts)),
+    loadUrl: (url: string, source: string, opts: LoadOptions) => load((w) => w.api.loadUrl(url, source, opts)),
+    cancelLoad: () => command((w) => w.api.cancelLoad()),
     configure: (cfg: TrainConfig, objectives: ObjectiveName[]) => command((w) => w.api.configure(cfg, objectives)),
     loadShapes: (count: number, size: number, seed: number) => command((w) => w.api.loadShapes(count, size, seed)),
     start: () => command((w) => w.api.start()),

@@ -5,6 +5,12 @@
  */
 import type { BackendChoice, ObjectiveName, TrainConfig } from '../core/config';
 import type { StepReport } from '../core/trainer';
+import type { Detection } from '../data/formats';
+import type { FormatName, LoadReport } from '../data/loadReport';
+import type { LoadOptions, LoadProgress } from './datasetLoader';
+import type { SourceFile } from './sourceFiles';
+
+export type { LoadOptions, LoadProgress, SourceFile };
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -34,6 +40,15 @@ export interface DatasetSummary {
   imageSize: number;
   labels: number; // number of classes, 0 when unlabelled
   graph: string; // what the X-Sample caption graph is made of
+  format: FormatName;
+  heldOutBy: 'split folders' | 'seeded 20%';
+}
+
+/** What a load ended with: the new dataset (absent when nothing could be used), the report, a table to fix. */
+export interface LoadOutcome {
+  summary?: DatasetSummary;
+  report: LoadReport;
+  table?: Detection['table'];
 }
 
 export interface BenchmarkRequest {
@@ -71,6 +86,8 @@ export type TrainEvent =
   | { type: 'runs'; objectives: ObjectiveName[]; params: Record<string, number> } // runs (re)built, before step 1
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
   | { type: 'state'; state: RunState; step: number; totalSteps: number }
+  | { type: 'load-progress'; progress: LoadProgress }
+  | { type: 'load-report'; report: LoadReport; table?: Detection['table'] }
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string };
 
@@ -82,6 +99,15 @@ export interface TrainerApi {
   setBackend(choice: BackendChoice): Promise<BackendInfo>;
   /** Replaces the dataset; any run is reset. */
   loadData(data: DatasetPayload): Promise<DatasetSummary>;
+  /**
+   * Loads files, folders and zips the user chose (decoded in the worker). A run keeps training while they load;
+   * it is replaced only when the new data is ready, and kept when nothing in it can be used.
+   */
+  loadFiles(files: SourceFile[], source: string, opts: LoadOptions): Promise<LoadOutcome>;
+  /** Fetches a zip (the demo set) and loads it like a user's zip. */
+  loadUrl(url: string, source: string, opts: LoadOptions): Promise<LoadOutcome>;
+  /** Stops a load in progress; the current dataset stays. */
+  cancelLoad(): Promise<void>;
   /** A generated set of coloured shapes, made inside the worker (no transfer). */
   loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary>;
   /** Validates and applies a config and the objectives to train side by side; resets the runs. Returns errors. */

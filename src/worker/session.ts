@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, type BackendChoice, type ObjectiveName, type TrainConfig, validateConfig } from '../core/config';
-import { type ImageSet, setSize, splitHeldOut } from '../core/dataset';
+import { type ImageSet, setSize, splitForSet } from '../core/dataset';
 import { ContrastiveModel } from '../core/model';
 import type { ParamSnapshot } from '../core/params';
 import * as tf from '../core/tf';
@@ -8,6 +8,8 @@ import { makeShapesSet } from '../data/shapesSet';
 import type { CaptionGraph } from '../text/captionGraph';
 import { tfidfGraph } from '../text/tfidfGraph';
 import { startBackend } from './backends';
+import { loadDataset, type LoadOptions } from './datasetLoader';
+import type { SourceFile } from './sourceFiles';
 import type {
   BackendInfo,
   BenchmarkRequest,
@@ -15,6 +17,7 @@ import type {
   DatasetPayload,
   DatasetSummary,
   EventSink,
+  LoadOutcome,
   MemoryInfo,
   RunState,
   TrainerApi,
@@ -43,7 +46,12 @@ export class TrainingSession implements TrainerApi {
   private emit: EventSink = () => {};
   private backend?: BackendInfo;
   private data?: ImageSet;
-  private split?: { train: Int32Array; heldOut: Int32Array };
+  private split?: ReturnType<typeof splitForSet>;
+  private loadGeneration = 0;
+  private loadCancelled = false;
+  private lastFormat: DatasetSummary['format'] = 'generated';
+  /** Decodes the current data again at another image size (when the model's input size changes). */
+  private reloadAtSize?: (imageSize: number) => Promise<unknown>;
   private graph?: CaptionGraph;
   private config: TrainConfig = DEFAULT_CONFIG;
   private objectives: ObjectiveName[] = ['xsample'];
@@ -77,7 +85,42 @@ export class TrainingSession implements TrainerApi {
   }
 
   async loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary> {
+    this.lastFormat = 'generated';
+    this.reloadAtSize = (size) => this.loadShapes(count, size, seed);
     return this.useData(makeShapesSet(count, imageSize, seed));
+  }
+
+  async loadFiles(files: SourceFile[], source: string, opts: LoadOptions): Promise<LoadOutcome> {
+    const generation = ++this.loadGeneration;
+    this.loadCancelled = false;
+    const result = await loadDataset(
+      source,
+      files,
+      opts,
+      (progress) => this.emit({ type: 'load-progress', progress }),
+      () => this.loadCancelled || generation !== this.loadGeneration,
+    );
+    this.emit({ type: 'load-report', report: result.report, table: result.table });
+    if (!result.set) return { report: result.report, table: result.table };
+    if (setSize(result.set) < 2) {
+      result.report.entries.push({ path: source, reason: `only ${setSize(result.set)} image could be used; training needs at least 2`, action: 'skipped' });
+      return { report: result.report, table: result.table };
+    }
+    this.lastFormat = result.report.format === 'none' ? 'generated' : result.report.format;
+    this.reloadAtSize = (size) => this.loadFiles(files, source, { ...opts, imageSize: size });
+    return { summary: await this.useData(result.set), report: result.report, table: result.table };
+  }
+
+  async loadUrl(url: string, source: string, opts: LoadOptions): Promise<LoadOutcome> {
+    const response = await fetch(url);
+    if (!response.ok)
+      throw new Error(`${source}: ${url} answered ${response.status}. The demo set is built by \`npm install\` (scripts/build-demo-set.mjs).`);
+    const blob = await response.blob();
+    return this.loadFiles([{ path: url.slice(url.lastIndexOf('/') + 1), blob }], source, opts);
+  }
+
+  async cancelLoad(): Promise<void> {
+    this.loadCancelled = true;
   }
 
   private async useData(set: ImageSet): Promise<DatasetSummary> {
@@ -85,7 +128,7 @@ export class TrainingSession implements TrainerApi {
     if (setSize(set) < 2) throw new Error(`dataset ${set.name} has ${setSize(set)} image(s); training needs at least 2`);
     this.disposeRuns();
     this.data = set;
-    this.split = splitHeldOut(setSize(set), HELD_OUT_FRACTION, this.config.seed);
+    this.split = splitForSet(set, HELD_OUT_FRACTION, this.config.seed);
     this.graph = tfidfGraph(set.captions);
     const summary: DatasetSummary = {
       name: set.name,
@@ -95,6 +138,8 @@ export class TrainingSession implements TrainerApi {
       imageSize: set.imageSize,
       labels: set.labelNames?.length ?? 0,
       graph: this.graph.kind,
+      format: this.lastFormat,
+      heldOutBy: this.split.by,
     };
     this.emit({ type: 'dataset', summary });
     this.setState('idle');
@@ -104,14 +149,15 @@ export class TrainingSession implements TrainerApi {
   async configure(config: TrainConfig, objectives: ObjectiveName[]): Promise<string[]> {
     const errors = validateConfig(config);
     if (objectives.length === 0) errors.push('choose at least one objective');
-    if (this.data && config.model.imageSize !== this.data.imageSize)
-      errors.push(`the dataset is decoded at ${this.data.imageSize}px but the model expects ${config.model.imageSize}px`);
     if (errors.length > 0) return errors;
+    if (this.data && config.model.imageSize !== this.data.imageSize && this.reloadAtSize) await this.reloadAtSize(config.model.imageSize);
+    if (this.data && config.model.imageSize !== this.data.imageSize)
+      return [`the dataset is decoded at ${this.data.imageSize}px but the model expects ${config.model.imageSize}px`];
     await this.pause();
     const seedChanged = config.seed !== this.config.seed;
     this.config = config;
     this.objectives = [...new Set(objectives)];
-    if (seedChanged && this.data) this.split = splitHeldOut(setSize(this.data), HELD_OUT_FRACTION, config.seed);
+    if (seedChanged && this.data) this.split = splitForSet(this.data, HELD_OUT_FRACTION, config.seed);
     this.disposeRuns();
     this.setState('idle');
     return [];

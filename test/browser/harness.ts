@@ -37,9 +37,10 @@ export async function openApp(browser: Browser, hash: string): Promise<OpenedPag
   };
 }
 
-/** Waits until the app has a dataset and a configured run, ready for Start. */
+/** Waits until the app has a dataset, a configured run and its charts (Plotly loaded), ready for Start. */
 export async function waitReady(page: Page): Promise<void> {
   await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=loss-chart].js-plotly-plot', { timeout: 60_000 });
 }
 
 /** The data Plotly holds for a chart: one {name, x, y} per trace. */

@@ -16,7 +16,7 @@ describe('training in the worker', () => {
   it('trains on WASM for 40 steps: the loss goes down, no long main-thread task, no console error', async () => {
     const { page, consoleErrors, longTasks } = await openApp(
       browser,
-      '#backend=wasm&objectives=clip,xsample&steps=40&batch=16&lr=0.003&warmup=5&width=32&depth=1&heads=2&image=16',
+      '#data=shapes&backend=wasm&objectives=clip,xsample&steps=40&batch=16&lr=0.003&warmup=5&width=32&depth=1&heads=2&image=16',
     );
     await waitReady(page);
     await expect.poll(() => page.getAttribute('[data-testid=backend]', 'data-backend')).toBe('wasm');
@@ -43,7 +43,7 @@ describe('training in the worker', () => {
   it('trains on WebGPU (tiny shapes, 2 steps) and reports that backend and a finite loss', async () => {
     const { page, consoleErrors } = await openApp(
       browser,
-      '#backend=webgpu&objectives=clip,xsample&steps=2&batch=4&warmup=0&width=16&depth=1&heads=2&image=8&patch=4',
+      '#data=shapes&backend=webgpu&objectives=clip,xsample&steps=2&batch=4&warmup=0&width=16&depth=1&heads=2&image=8&patch=4',
     );
     await waitReady(page);
     await expect.poll(() => page.getAttribute('[data-testid=backend]', 'data-backend'), { timeout: 30_000 }).toBe('webgpu');
@@ -59,7 +59,7 @@ describe('training in the worker', () => {
   });
 
   it('moves a run from WebGPU to WASM when the GPU fails mid-run, keeping its steps', async () => {
-    const { page } = await openApp(browser, '#backend=webgpu&objectives=xsample&steps=4&batch=4&warmup=0&width=16&depth=1&heads=2&image=8&patch=4');
+    const { page } = await openApp(browser, '#data=shapes&backend=webgpu&objectives=xsample&steps=4&batch=4&warmup=0&width=16&depth=1&heads=2&image=8&patch=4');
     await waitReady(page);
     await expect.poll(() => page.getAttribute('[data-testid=backend]', 'data-backend'), { timeout: 30_000 }).toBe('webgpu');
     await page.click('[data-testid=step]');
