@@ -22,6 +22,7 @@ import type { CaptionGraph } from '../text/captionGraph';
 /** One training batch as the trainer hands it to a model. */
 export interface BatchInput {
   indices: Int32Array; // sample indices into the dataset
+  captions: string[]; // one caption per image (drawn among several where an image has more)
   images: tf.Tensor4D; // (B, S, S, 3) in [0, 1], not augmented
   views: AugmentPlan[]; // one plan per view the model asked for
 }
@@ -54,7 +55,7 @@ export class ContrastiveModel implements TrainableModel {
 
   constructor(
     readonly cfg: TrainConfig,
-    private readonly captions: readonly string[],
+    captions: readonly string[], // the vocabulary of the text tower comes from them
     private readonly graph?: CaptionGraph,
   ) {
     const { model: m, objective, seed } = cfg;
@@ -92,7 +93,7 @@ export class ContrastiveModel implements TrainableModel {
       case 'clip':
       case 'siglip': {
         const x = this.embedImages(views[0]);
-        const y = this.embedCaptions(Array.from(batch.indices, (i) => this.captions[i]));
+        const y = this.embedCaptions(batch.captions);
         const theta = this.params.get('logit_scale') as tf.Scalar;
         return cfg.objective === 'clip' ? clipLoss(x, y, theta) : sigLipLoss(x, y, theta, this.params.get('logit_bias') as tf.Scalar);
       }

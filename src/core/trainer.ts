@@ -41,21 +41,26 @@ export class Trainer {
     return this.step >= this.cfg.steps;
   }
 
-  /** Draws the next batch: indices and the random numbers of every view (deterministic in the seed). */
+  /**
+   * Draws the next batch: indices, one caption per image (a random one where images have several) and the random
+   * numbers of every view. Deterministic in the seed, and the same for every model whatever it uses.
+   */
   nextBatch() {
     const indices = this.sampler.next();
+    const all = this.data.allCaptions;
+    const captions = Array.from(indices, (i) => (all && all[i].length > 1 ? all[i][this.augRng.int(all[i].length)] : this.data.captions[i]));
     const views = Array.from({ length: this.model.views }, () => planAugment(indices.length, this.augRng, this.cfg.augment));
-    return { indices, views };
+    return { indices, captions, views };
   }
 
   async trainStep(): Promise<StepReport> {
     const t0 = performance.now();
-    const { indices, views } = this.nextBatch();
+    const { indices, captions, views } = this.nextBatch();
     const lr = learningRate(this.step, this.cfg.lr, this.cfg.warmupSteps, this.cfg.steps, this.cfg.minLrRatio);
     const params = this.model.params;
     const lossTensor = tf.tidy(() => {
       const images = imageBatch(this.data, indices);
-      const { value, grads } = tf.variableGrads(() => this.model.loss({ indices, images, views }), params.list());
+      const { value, grads } = tf.variableGrads(() => this.model.loss({ indices, captions, images, views }), params.list());
       const byName = new Map<string, tf.Tensor>();
       for (const [name, v] of params.vars) byName.set(name, grads[v.name]);
       this.optimizer.apply(byName, lr);

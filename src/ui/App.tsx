@@ -96,6 +96,7 @@ export function App() {
             onLoadDemo={(opts) => void actions.loadUrl(DEMO_URL, DEMO_NAME, opts)}
             onLoadShapes={() => void actions.loadShapes(SHAPES_COUNT, config.model.imageSize, 1)}
             onCancel={() => void actions.cancelLoad()}
+            fetchPreview={actions.preview}
           />
           <ConfigPanel config={config} objectives={objectives} disabled={running || !ready} errors={configErrors} onChange={applyConfig} />
         </aside>

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ColumnChoice } from '../data/formats';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
-import type { DatasetSummary, LoadOptions, LoadProgress, SourceFile } from '../worker/protocol';
+import type { DatasetPreview as Preview, DatasetSummary, LoadOptions, LoadProgress, SourceFile } from '../worker/protocol';
+import { DatasetPreview } from './DatasetPreview';
 import { describeSource, fromDirectoryPicker, fromFileList, hasDirectoryPicker } from './collectFiles';
 import { LoadReportView } from './LoadReportView';
 import type { TrainingView } from './useTraining';
@@ -17,6 +18,7 @@ interface Props {
   onLoadDemo: (opts: LoadOptions) => void;
   onLoadShapes: () => void;
   onCancel: () => void;
+  fetchPreview: (n: number) => Promise<Preview | undefined>;
 }
 
 function Progress({ p, onCancel }: { p?: LoadProgress; onCancel: () => void }) {
@@ -44,7 +46,7 @@ function Summary({ d }: { d: DatasetSummary }) {
 }
 
 /** Where data comes in: the demo set, generated shapes, a folder, files or a zip; then the load report. */
-export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDemo, onLoadShapes, onCancel }: Props) {
+export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDemo, onLoadShapes, onCancel, fetchPreview }: Props) {
   const folderInput = useRef<HTMLInputElement>(null);
   const [template, setTemplate] = useState(DEFAULT_CLASS_TEMPLATE);
   const last = useRef<{ files: SourceFile[]; source: string } | null>(null);
@@ -61,6 +63,7 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
     <section className="panel" aria-label="Dataset">
       <h2>Dataset</h2>
       {view.dataset ? <Summary d={view.dataset} /> : !view.loading && <p>No dataset yet.</p>}
+      <DatasetPreview dataset={view.dataset} fetchPreview={fetchPreview} />
       <div className="data-buttons">
         <button onClick={() => onLoadDemo(opts())} disabled={busy} data-testid="load-demo" title="3,174 emoji with their names as captions and categories as labels">
           Demo: Fluent Emoji

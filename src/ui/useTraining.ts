@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type BackendChoice, DEFAULT_CONFIG, type ObjectiveName, type TrainConfig } from '../core/config';
 import type { StepReport } from '../core/trainer';
 import { startTrainingWorker, type TrainingWorker } from '../worker/client';
@@ -150,10 +150,11 @@ export function useTraining(initialBackend: BackendChoice) {
     [command],
   );
 
-  const actions = {
+  const actions = useMemo(() => ({
     loadFiles: (files: SourceFile[], source: string, opts: LoadOptions) => load((w) => w.loadFiles(files, source, opts)),
     loadUrl: (url: string, source: string, opts: LoadOptions) => load((w) => w.api.loadUrl(url, source, opts)),
     cancelLoad: () => command((w) => w.api.cancelLoad()),
+    preview: (n: number) => command((w) => w.api.preview(n)),
     configure: (cfg: TrainConfig, objectives: ObjectiveName[]) => command((w) => w.api.configure(cfg, objectives)),
     loadShapes: (count: number, size: number, seed: number) => command((w) => w.api.loadShapes(count, size, seed)),
     start: () => command((w) => w.api.start()),
@@ -162,6 +163,6 @@ export function useTraining(initialBackend: BackendChoice) {
     reset: () => command((w) => w.api.reset()),
     setBackend: (b: BackendChoice) => command((w) => w.api.setBackend(b)),
     dismissErrors: () => setView((v) => ({ ...v, errors: [] })),
-  };
+  }), [command, load]);
   return { ready, view, actions };
 }

@@ -44,6 +44,14 @@ export interface DatasetSummary {
   heldOutBy: 'split folders' | 'seeded 20%';
 }
 
+export interface DatasetPreview {
+  imageSize: number;
+  pixels: Uint8Array;
+  ids: string[];
+  captions: string[];
+  labels: string[];
+}
+
 /** What a load ended with: the new dataset (absent when nothing could be used), the report, a table to fix. */
 export interface LoadOutcome {
   summary?: DatasetSummary;
@@ -108,6 +116,8 @@ export interface TrainerApi {
   loadUrl(url: string, source: string, opts: LoadOptions): Promise<LoadOutcome>;
   /** Stops a load in progress; the current dataset stays. */
   cancelLoad(): Promise<void>;
+  /** A seeded sample of the dataset for the UI: RGB thumbnails (count·S·S·3) with their captions and labels. */
+  preview(count: number): Promise<DatasetPreview | undefined>;
   /** A generated set of coloured shapes, made inside the worker (no transfer). */
   loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary>;
   /** Validates and applies a config and the objectives to train side by side; resets the runs. Returns errors. */

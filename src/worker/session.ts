@@ -1,6 +1,8 @@
 import { DEFAULT_CONFIG, type BackendChoice, type ObjectiveName, type TrainConfig, validateConfig } from '../core/config';
 import { type ImageSet, setSize, splitForSet } from '../core/dataset';
+import * as Comlink from 'comlink';
 import { ContrastiveModel } from '../core/model';
+import { Rng } from '../core/rng';
 import type { ParamSnapshot } from '../core/params';
 import * as tf from '../core/tf';
 import { Trainer } from '../core/trainer';
@@ -15,6 +17,7 @@ import type {
   BenchmarkRequest,
   BenchmarkResult,
   DatasetPayload,
+  DatasetPreview,
   DatasetSummary,
   EventSink,
   LoadOutcome,
@@ -117,6 +120,26 @@ export class TrainingSession implements TrainerApi {
       throw new Error(`${source}: ${url} answered ${response.status}. The demo set is built by \`npm install\` (scripts/build-demo-set.mjs).`);
     const blob = await response.blob();
     return this.loadFiles([{ path: url.slice(url.lastIndexOf('/') + 1), blob }], source, opts);
+  }
+
+  async preview(count: number): Promise<DatasetPreview | undefined> {
+    const set = this.data;
+    if (!set) return undefined;
+    const n = Math.min(count, setSize(set));
+    const pick = new Rng(7).permutation(setSize(set)).slice(0, n);
+    const per = set.imageSize * set.imageSize * 3;
+    const pixels = new Uint8Array(n * per);
+    pick.forEach((idx, i) => pixels.set(set.pixels.subarray(idx * per, (idx + 1) * per), i * per));
+    return Comlink.transfer(
+      {
+        imageSize: set.imageSize,
+        pixels,
+        ids: Array.from(pick, (i) => set.ids[i]),
+        captions: Array.from(pick, (i) => set.captions[i]),
+        labels: Array.from(pick, (i) => (set.labels && set.labelNames && set.labels[i] >= 0 ? set.labelNames[set.labels[i]] : '')),
+      },
+      [pixels.buffer],
+    );
   }
 
   async cancelLoad(): Promise<void> {
@@ -273,7 +296,7 @@ export class TrainingSession implements TrainerApi {
   /** A fresh run from the seed: the image tower starts from the same weights for every objective. */
   private buildRun(objective: ObjectiveName): Run {
     const cfg = { ...this.config, objective };
-    const model = new ContrastiveModel(cfg, this.data!.captions, this.graph);
+    const model = new ContrastiveModel(cfg, this.data!.allCaptions?.flat() ?? this.data!.captions, this.graph);
     return { objective, model, trainer: new Trainer(model, this.data!, cfg, this.split!.train) };
   }
 

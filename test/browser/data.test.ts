@@ -151,3 +151,83 @@ describe('bring your own data', () => {
     await page.close();
   });
 });
+
+/** Inserts an EXIF APP1 segment with the given orientation right after a JPEG's SOI marker. */
+function withExifOrientation(jpegBytes: Uint8Array, orientation: number): Uint8Array {
+  const tiff = [0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
+  const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+  const len = payload.length + 2;
+  const app1 = [0xff, 0xe1, len >> 8, len & 0xff, ...payload];
+  return Uint8Array.from([...jpegBytes.slice(0, 2), ...app1, ...jpegBytes.slice(2)]);
+}
+
+describe('loading while training, cancelling, orientation', () => {
+  it('keeps a running training going through a bad load, and applies EXIF orientation', async () => {
+    const { page, consoleErrors } = await openApp(browser, '#data=shapes&backend=wasm&objectives=xsample&steps=100000&batch=8&width=16&depth=1&heads=2');
+    await waitReady(page);
+    await page.click('[data-testid=start]');
+    await expect.poll(async () => Number(await page.getAttribute('[data-testid=progress]', 'data-step')), { timeout: 60_000 }).toBeGreaterThan(2);
+    // A folder with nothing usable: reported, and the run goes on.
+    const bad = writeFolder('broken-only', { 'a.png': 'not a png', 'a.txt': 'caption', 'b.jpg': new Uint8Array([0xff, 0xd8, 0xff]), 'b.txt': 'x' });
+    await page.setInputFiles('[data-testid=folder-input]', bad);
+    await waitLoaded(page, 'broken-only');
+    expect((await reportOf(page)).images).toBe(0);
+    const step = Number(await page.getAttribute('[data-testid=progress]', 'data-step'));
+    await expect.poll(async () => Number(await page.getAttribute('[data-testid=progress]', 'data-step')), { timeout: 60_000 }).toBeGreaterThan(step);
+    expect(await page.getAttribute('[data-testid=progress]', 'data-state')).toBe('running');
+    expect(await page.textContent('[data-testid=dataset-summary]')).toMatch(/generated shapes/);
+    await page.click('[data-testid=pause]');
+
+    // Left half red, right half blue, stored landscape; EXIF orientation 6 turns it to portrait (red on top).
+    const plain = await page.evaluate(async () => {
+      const canvas = new OffscreenCanvas(40, 20);
+      const ctx = canvas.getContext('2d')!;
+      ctx.fillStyle = '#f00';
+      ctx.fillRect(0, 0, 20, 20);
+      ctx.fillStyle = '#00f';
+      ctx.fillRect(20, 0, 20, 20);
+      return Array.from(new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 })).arrayBuffer()));
+    });
+    const rotated = writeFolder('exif', {
+      'rotated.jpg': withExifOrientation(Uint8Array.from(plain), 6),
+      'rotated.txt': 'turned by its EXIF tag',
+      'upright.jpg': Uint8Array.from(plain),
+      'upright.txt': 'no EXIF tag',
+    });
+    await page.setInputFiles('[data-testid=folder-input]', rotated);
+    await waitLoaded(page, 'exif');
+    expect((await reportOf(page)).images).toBe(2);
+    const corners = (name: string) =>
+      page.evaluate((n) => {
+        const c = [...document.querySelectorAll('[data-testid=dataset-preview] canvas')].find((el) => el.getAttribute('title')!.includes(n)) as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+        const at = (x: number, y: number) => Array.from(d.data.slice((y * c.width + x) * 4, (y * c.width + x) * 4 + 3));
+        const q = Math.floor(c.width / 4);
+        return { topLeft: at(q, q), topRight: at(c.width - q, q), bottomLeft: at(q, c.height - q) };
+      }, name);
+    await page.waitForSelector('[data-testid=dataset-preview] canvas[title*="rotated.jpg"]');
+    const r = await corners('rotated.jpg');
+    const u = await corners('upright.jpg');
+    const red = (p: number[]) => p[0] > 150 && p[2] < 100;
+    const blue = (p: number[]) => p[2] > 150 && p[0] < 100;
+    expect(red(u.topLeft) && blue(u.topRight)).toBe(true);
+    expect(red(r.topLeft) && red(r.topRight) && blue(r.bottomLeft)).toBe(true);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('cancels a load: the report says so and the previous dataset stays', async () => {
+    const { page } = await openApp(browser, '#data=shapes&backend=wasm');
+    await waitReady(page);
+    const tile = await png('red', 16);
+    const files: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 3000; i++) files[`${i % 2 ? 'a' : 'b'}/${i}.png`] = tile;
+    await page.setInputFiles('[data-testid=folder-input]', writeFolder('to-cancel', files));
+    await page.waitForSelector('[data-testid=cancel-load]');
+    await page.click('[data-testid=cancel-load]');
+    await waitLoaded(page, 'to-cancel');
+    expect(await page.textContent('[data-testid=load-report]')).toContain('load cancelled');
+    expect(await page.textContent('[data-testid=dataset-summary]')).toMatch(/generated shapes/);
+    await page.close();
+  });
+});
