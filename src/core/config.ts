@@ -3,8 +3,11 @@
  * The UI edits this object, the worker trains from it, and (later) the URL hash serialises it.
  */
 
-export type ObjectiveName = 'clip' | 'xsample' | 'siglip' | 'simclr';
+/** 'xclip' is this product's extension (CLIP logits with X-Sample soft targets), not the paper's. */
+export type ObjectiveName = 'clip' | 'xsample' | 'siglip' | 'simclr' | 'xclip';
 export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** Where the X-Sample caption graph comes from. */
+export type GraphSource = 'encoder' | 'labels' | 'tfidf' | 'file';
 
 export interface ModelConfig {
   imageSize: number; // input side in pixels (square RGB images)
@@ -40,9 +43,12 @@ export interface TrainConfig {
   eps: number;
   tau: number; // X-Sample / SimCLR temperature of the learned similarities
   tauS: number; // X-Sample temperature of the caption graph
+  graph: GraphSource; // sentence encoder on captions, class labels, TF-IDF of words, or the user's embeddings file
+  centreGraph: boolean; // subtract the mean caption vector first (templated captions otherwise all look alike)
   seed: number; // seeds weights, batch order and augmentation
   backend: BackendChoice;
   reportEvery: number; // steps between two progress events
+  evalEvery: number; // steps between two evaluations on the held-out split (and one at the end)
   model: ModelConfig;
   augment: AugmentConfig;
 }
@@ -81,9 +87,12 @@ export const DEFAULT_CONFIG: TrainConfig = {
   eps: 1e-6,
   tau: 0.1,
   tauS: 0.1,
+  graph: 'encoder',
+  centreGraph: true,
   seed: 0,
   backend: 'auto',
   reportEvery: 1,
+  evalEvery: 50,
   model: DEFAULT_MODEL,
   augment: DEFAULT_AUGMENT,
 };
@@ -98,6 +107,7 @@ export const LIMITS = {
   tau: [0.01, 1],
   tauS: [0.001, 1],
   seed: [0, 2 ** 31 - 1],
+  evalEvery: [1, 100000],
   imageSize: [8, 128],
   patchSize: [2, 32],
   width: [8, 512],
@@ -133,6 +143,7 @@ export function validateConfig(c: TrainConfig): string[] {
   check('tau', c.tau);
   check('tauS', c.tauS);
   check('seed', c.seed);
+  check('evalEvery', c.evalEvery);
   const m = c.model;
   check('imageSize', m.imageSize);
   check('patchSize', m.patchSize);
@@ -150,7 +161,12 @@ export function validateConfig(c: TrainConfig): string[] {
 
 /** Objectives that train a text tower next to the image tower. */
 export function usesTextTower(objective: ObjectiveName): boolean {
-  return objective === 'clip' || objective === 'siglip';
+  return objective === 'clip' || objective === 'siglip' || objective === 'xclip';
+}
+
+/** Objectives whose targets come from the caption graph. */
+export function usesGraph(objective: ObjectiveName): boolean {
+  return objective === 'xsample' || objective === 'xclip';
 }
 
 /** Objectives that need two augmented views of each image. */

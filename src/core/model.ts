@@ -1,5 +1,5 @@
 import { applyAugment, type AugmentPlan } from './augment';
-import { type TrainConfig, usesTextTower, usesTwoViews } from './config';
+import { type TrainConfig, usesGraph, usesTextTower, usesTwoViews } from './config';
 import {
   CLIP_INIT_LOG_SCALE,
   clampLogScale,
@@ -9,6 +9,7 @@ import {
   sigLipLoss,
   simClrLoss,
   twoViewGraph,
+  xClipLoss,
   xSampleLoss,
 } from './objectives';
 import { Params } from './params';
@@ -16,7 +17,7 @@ import { Rng } from './rng';
 import { initTextTower, textForward } from './textTower';
 import * as tf from './tf';
 import { Tokenizer } from './tokenizer';
-import { initVit, vitForward } from './vit';
+import { initVit, vitForward, type VitOutput } from './vit';
 import type { CaptionGraph } from '../text/captionGraph';
 
 /** One training batch as the trainer hands it to a model. */
@@ -64,18 +65,23 @@ export class ContrastiveModel implements TrainableModel {
       this.tokenizer = Tokenizer.fromCaptions(captions);
       initTextTower(this.params, m, this.tokenizer.size, textRng(seed));
     }
-    if (objective === 'clip') this.params.addValues('logit_scale', [], new Float32Array([CLIP_INIT_LOG_SCALE]));
+    if (objective === 'clip' || objective === 'xclip') this.params.addValues('logit_scale', [], new Float32Array([CLIP_INIT_LOG_SCALE]));
     if (objective === 'siglip') {
       this.params.addValues('logit_scale', [], new Float32Array([Math.log(SIGLIP_INIT_SCALE)]));
       this.params.addValues('logit_bias', [], new Float32Array([SIGLIP_INIT_BIAS]));
     }
-    if (objective === 'xsample' && !graph) throw new Error('X-Sample needs a caption graph');
+    if (usesGraph(objective) && !graph) throw new Error(`${objective} needs a caption graph`);
     this.views = usesTwoViews(objective) ? 2 : 1;
   }
 
   /** Unit image embeddings (B, projDim) of un-augmented images. */
   embedImages(images: tf.Tensor4D): tf.Tensor2D {
     return vitForward(this.params, this.cfg.model, images).embedding;
+  }
+
+  /** Pooled features (B, width) and unit embeddings (B, projDim). */
+  encodeImages(images: tf.Tensor4D): VitOutput {
+    return vitForward(this.params, this.cfg.model, images);
   }
 
   /** Unit caption embeddings (B, projDim) from the text tower. */
@@ -97,6 +103,12 @@ export class ContrastiveModel implements TrainableModel {
         const theta = this.params.get('logit_scale') as tf.Scalar;
         return cfg.objective === 'clip' ? clipLoss(x, y, theta) : sigLipLoss(x, y, theta, this.params.get('logit_bias') as tf.Scalar);
       }
+      case 'xclip': {
+        const x = this.embedImages(views[0]);
+        const y = this.embedCaptions(batch.captions);
+        const g = tf.tensor2d(this.graph!.batch(batch.indices), [B, B]);
+        return xClipLoss(x, y, this.params.get('logit_scale') as tf.Scalar, g, cfg.tauS);
+      }
       case 'xsample': {
         const z = this.embedImages(tf.concat(views, 0) as tf.Tensor4D); // (2B, projDim): [view A; view B]
         const g = tf.tensor2d(this.graph!.batch(batch.indices), [B, B]);
@@ -111,7 +123,7 @@ export class ContrastiveModel implements TrainableModel {
 
   /** CLIP clamps θ to [0, ln 100] after every step (on the device: no read-back). */
   afterStep(): void {
-    if (this.cfg.objective !== 'clip') return;
+    if (this.cfg.objective !== 'clip' && this.cfg.objective !== 'xclip') return;
     const theta = this.params.get('logit_scale');
     tf.tidy(() => theta.assign(tf.clipByValue(theta, clampLogScale(-Infinity), clampLogScale(Infinity))));
   }

@@ -80,6 +80,17 @@ export function simClrLoss(z: tf.Tensor2D, tau: number): tf.Scalar {
   return softCrossEntropy(xSampleLogits(z, tau), targets);
 }
 
+/**
+ * Image–text X-Sample (this product's extension, not the paper's): CLIP's logits t · X Yᵀ with soft targets from the
+ * caption graph in both directions, S = softmax_rows(G / τ_s) (the own pair has G = 1, the largest weight).
+ * L = ½ [CE_rows(logits, S) + CE_rows(logitsᵀ, S)] (G is symmetric, so the text side uses the same S).
+ */
+export function xClipLoss(x: tf.Tensor2D, y: tf.Tensor2D, logScale: tf.Scalar, graph: tf.Tensor2D, tauS: number): tf.Scalar {
+  const logits = clipLogits(x, y, logScale);
+  const targets = tf.softmax(tf.div(graph, tauS), -1) as tf.Tensor2D;
+  return tf.mul(tf.add(softCrossEntropy(logits, targets), softCrossEntropy(tf.transpose(logits), targets)), 0.5);
+}
+
 /** SigLIP's initial logit scale t and bias b. */
 export const SIGLIP_INIT_SCALE = 10;
 export const SIGLIP_INIT_BIAS = -10;

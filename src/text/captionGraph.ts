@@ -6,6 +6,8 @@ export interface CaptionGraph {
   readonly kind: string; // shown to the user: what the graph is made of
   readonly size: number; // number of samples
   batch(indices: ArrayLike<number>): Float32Array;
+  /** G_a· against every sample: (size). */
+  row(a: number): Float32Array;
 }
 
 /** From unit vectors (N, d) row-major: G_ab = e_aᵀ e_b. */
@@ -26,6 +28,15 @@ export function embeddingGraph(kind: string, vectors: Float32Array, dim: number)
           out[i * B + j] = s;
           out[j * B + i] = s;
         }
+      }
+      return out;
+    },
+    row(a) {
+      const out = new Float32Array(size);
+      for (let j = 0; j < size; j++) {
+        let s = 0;
+        for (let k = 0; k < dim; k++) s += vectors[a * dim + k] * vectors[j * dim + k];
+        out[j] = s;
       }
       return out;
     },
@@ -51,19 +62,22 @@ export function normaliseRows(vectors: Float32Array, dim: number, centre = false
 
 /** Same class is 1; between classes, classSim (C, C) if given, else 0. */
 export function labelGraph(labels: Int32Array, classSim?: Float32Array, numClasses = 0): CaptionGraph {
+  const g = (i: number, j: number) => {
+    const a = labels[i];
+    const b = labels[j];
+    return i === j || (a === b && a >= 0) ? 1 : classSim && a >= 0 && b >= 0 ? classSim[a * numClasses + b] : 0;
+  };
   return {
     kind: classSim ? 'class labels + class-name similarity' : 'class labels',
     size: labels.length,
     batch(indices) {
       const B = indices.length;
       const out = new Float32Array(B * B);
-      for (let i = 0; i < B; i++)
-        for (let j = 0; j < B; j++) {
-          const a = labels[indices[i]];
-          const b = labels[indices[j]];
-          out[i * B + j] = i === j || (a === b && a >= 0) ? 1 : classSim && a >= 0 && b >= 0 ? classSim[a * numClasses + b] : 0;
-        }
+      for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) out[i * B + j] = i === j ? 1 : g(indices[i], indices[j]);
       return out;
+    },
+    row(a) {
+      return Float32Array.from({ length: labels.length }, (_, j) => g(a, j));
     },
   };
 }

@@ -45,5 +45,8 @@ export function tfidfGraph(captions: readonly string[]): CaptionGraph {
         }
       return out;
     },
+    row(a) {
+      return Float32Array.from({ length: n }, (_, j) => (a === j || captions[a] === captions[j] ? 1 : dot(vectors[a], vectors[j])));
+    },
   };
 }

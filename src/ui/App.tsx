@@ -5,6 +5,7 @@ import { ConfigPanel } from './ConfigPanel';
 import { DatasetPanel, DEMO_NAME, DEMO_URL } from './DatasetPanel';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
 import { LossChart, OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { MetricsPanel } from './MetricsPanel';
 import { loadPlotly } from './Plot';
 import { parseHash, toHash } from './urlConfig';
 import { useTraining } from './useTraining';
@@ -97,8 +98,21 @@ export function App() {
             onLoadShapes={() => void actions.loadShapes(SHAPES_COUNT, config.model.imageSize, 1)}
             onCancel={() => void actions.cancelLoad()}
             fetchPreview={actions.preview}
+            tauS={config.tauS}
+            fetchNeighbours={actions.targetNeighbours}
           />
-          <ConfigPanel config={config} objectives={objectives} disabled={running || !ready} errors={configErrors} onChange={applyConfig} />
+          <ConfigPanel
+            config={config}
+            objectives={objectives}
+            disabled={running || !ready}
+            errors={configErrors}
+            onChange={applyConfig}
+            onGraphFile={async (file) => {
+              const msg = await actions.setGraphFile(file);
+              if (msg) setConfigErrors([]);
+              return msg;
+            }}
+          />
         </aside>
         <section className="centre">
           <div className="controls" role="toolbar" aria-label="Run controls">
@@ -159,6 +173,7 @@ export function App() {
             </div>
           )}
           <LossChart histories={view.histories} version={view.version} logY={logY} />
+          <MetricsPanel metrics={view.metrics} />
         </section>
       </main>
     </div>

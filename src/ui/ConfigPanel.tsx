@@ -1,4 +1,5 @@
-import type { BackendChoice, ObjectiveName, TrainConfig } from '../core/config';
+import { useState } from 'react';
+import type { BackendChoice, GraphSource, ObjectiveName, TrainConfig } from '../core/config';
 import { LIMITS } from '../core/config';
 import { OBJECTIVE_LABEL } from './LossChart';
 
@@ -8,9 +9,10 @@ interface Props {
   disabled: boolean;
   errors: string[];
   onChange: (config: TrainConfig, objectives: ObjectiveName[]) => void;
+  onGraphFile: (file: File) => Promise<string | undefined>;
 }
 
-type NumberKey = 'steps' | 'batchSize' | 'lr' | 'tau' | 'tauS' | 'seed';
+type NumberKey = 'steps' | 'batchSize' | 'lr' | 'tau' | 'tauS' | 'seed' | 'evalEvery';
 type ModelKey = 'width' | 'depth' | 'heads';
 
 const TRAIN_FIELDS: { key: NumberKey; label: string; step: number; hint: string }[] = [
@@ -20,6 +22,14 @@ const TRAIN_FIELDS: { key: NumberKey; label: string; step: number; hint: string 
   { key: 'tau', label: 'τ', step: 0.01, hint: 'temperature of learned similarities (X-Sample, SimCLR)' },
   { key: 'tauS', label: 'τ_s', step: 0.01, hint: 'temperature of the caption graph (X-Sample)' },
   { key: 'seed', label: 'Seed', step: 1, hint: 'weights, batch order and augmentation' },
+  { key: 'evalEvery', label: 'Evaluate every', step: 10, hint: 'steps between held-out evaluations' },
+];
+
+const GRAPHS: { id: GraphSource; label: string }[] = [
+  { id: 'encoder', label: 'Sentence encoder on captions (USE lite)' },
+  { id: 'labels', label: 'Class labels (+ encoder on class names)' },
+  { id: 'tfidf', label: 'TF-IDF of caption words (no model)' },
+  { id: 'file', label: 'My embeddings file (.npy / .json / .csv)' },
 ];
 const MODEL_FIELDS: { key: ModelKey; label: string; hint: string }[] = [
   { key: 'width', label: 'Width', hint: 'transformer width of the ViT' },
@@ -32,10 +42,12 @@ const ALL_OBJECTIVES: { id: ObjectiveName; note: string }[] = [
   { id: 'xsample', note: 'X-CLR: soft targets from the caption graph, image tower only' },
   { id: 'siglip', note: 'pairwise sigmoid image–text loss' },
   { id: 'simclr', note: 'NT-Xent on two views, no captions' },
+  { id: 'xclip', note: "this product's extension, not the paper's: CLIP logits with soft targets from the caption graph" },
 ];
 
 /** Objectives, hyper-parameters and backend. Edits are applied at once and reset the runs. */
-export function ConfigPanel({ config, objectives, disabled, errors, onChange }: Props) {
+export function ConfigPanel({ config, objectives, disabled, errors, onChange, onGraphFile }: Props) {
+  const [fileNote, setFileNote] = useState<string>();
   const toggle = (o: ObjectiveName) =>
     onChange(config, objectives.includes(o) ? objectives.filter((x) => x !== o) : ALL_OBJECTIVES.map((x) => x.id).filter((x) => x === o || objectives.includes(x)));
   return (
@@ -48,6 +60,40 @@ export function ConfigPanel({ config, objectives, disabled, errors, onChange }: 
             {OBJECTIVE_LABEL[id]} <small>{note}</small>
           </label>
         ))}
+      </fieldset>
+      <h2>Caption graph (X-Sample targets)</h2>
+      <fieldset disabled={disabled} className="graph">
+        <select
+          value={config.graph}
+          data-testid="cfg-graph"
+          onChange={(e) => onChange({ ...config, graph: e.target.value as GraphSource }, objectives)}
+          aria-label="caption graph source"
+        >
+          {GRAPHS.map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.label}
+            </option>
+          ))}
+        </select>
+        <label title="subtract the mean caption vector: templated captions otherwise all look alike">
+          <input type="checkbox" checked={config.centreGraph} onChange={(e) => onChange({ ...config, centreGraph: e.target.checked }, objectives)} /> centre vectors
+        </label>
+        {config.graph === 'file' && (
+          <label className="button">
+            Embeddings file…
+            <input
+              type="file"
+              hidden
+              accept=".npy,.json,.csv"
+              data-testid="graph-file"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (f) void onGraphFile(f).then(setFileNote);
+              }}
+            />
+          </label>
+        )}
+        {fileNote && <small data-testid="graph-file-note">{fileNote}</small>}
       </fieldset>
       <h2>Training</h2>
       <fieldset disabled={disabled} className="fields">

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ColumnChoice } from '../data/formats';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
-import type { DatasetPreview as Preview, DatasetSummary, LoadOptions, LoadProgress, SourceFile } from '../worker/protocol';
+import type { DatasetPreview as Preview, DatasetSummary, LoadOptions, LoadProgress, SourceFile, TargetNeighbours } from '../worker/protocol';
+import { TargetViewer } from './TargetViewer';
 import { DatasetPreview } from './DatasetPreview';
 import { describeSource, fromDirectoryPicker, fromFileList, hasDirectoryPicker } from './collectFiles';
 import { LoadReportView } from './LoadReportView';
@@ -19,6 +20,8 @@ interface Props {
   onLoadShapes: () => void;
   onCancel: () => void;
   fetchPreview: (n: number) => Promise<Preview | undefined>;
+  tauS: number;
+  fetchNeighbours: (index: number, tauS: number, k: number) => Promise<TargetNeighbours | undefined>;
 }
 
 function Progress({ p, onCancel }: { p?: LoadProgress; onCancel: () => void }) {
@@ -46,7 +49,9 @@ function Summary({ d }: { d: DatasetSummary }) {
 }
 
 /** Where data comes in: the demo set, generated shapes, a folder, files or a zip; then the load report. */
-export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDemo, onLoadShapes, onCancel, fetchPreview }: Props) {
+export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDemo, onLoadShapes, onCancel, fetchPreview, tauS, fetchNeighbours }: Props) {
+  const [selected, setSelected] = useState<number>();
+  useEffect(() => setSelected(undefined), [view.dataset]);
   const folderInput = useRef<HTMLInputElement>(null);
   const [template, setTemplate] = useState(DEFAULT_CLASS_TEMPLATE);
   const last = useRef<{ files: SourceFile[]; source: string } | null>(null);
@@ -63,7 +68,16 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
     <section className="panel" aria-label="Dataset">
       <h2>Dataset</h2>
       {view.dataset ? <Summary d={view.dataset} /> : !view.loading && <p>No dataset yet.</p>}
-      <DatasetPreview dataset={view.dataset} fetchPreview={fetchPreview} />
+      <DatasetPreview dataset={view.dataset} fetchPreview={fetchPreview} selected={selected} onSelect={setSelected} />
+      {view.dataset && <TargetViewer index={selected} tauS={tauS} graphKind={view.dataset.graph} fetchNeighbours={fetchNeighbours} />}
+      {view.graphProgress && (
+        <div className="load-progress" data-testid="graph-progress">
+          <progress max={view.graphProgress.total} value={view.graphProgress.done} />
+          <span>
+            caption graph: encoding {view.graphProgress.done} / {view.graphProgress.total} captions ({view.graphProgress.cached} from the cache)
+          </span>
+        </div>
+      )}
       <div className="data-buttons">
         <button onClick={() => onLoadDemo(opts())} disabled={busy} data-testid="load-demo" title="3,174 emoji with their names as captions and categories as labels">
           Demo: Fluent Emoji

@@ -22,7 +22,17 @@ export function Thumbnail({ pixels, size, title, scale = 2 }: { pixels: Uint8Arr
 }
 
 /** A seeded sample of what loaded, exactly as the model sees it (decoded, cropped and resized). */
-export function DatasetPreview({ dataset, fetchPreview }: { dataset?: DatasetSummary; fetchPreview: (n: number) => Promise<Preview | undefined> }) {
+export function DatasetPreview({
+  dataset,
+  fetchPreview,
+  selected,
+  onSelect,
+}: {
+  dataset?: DatasetSummary;
+  fetchPreview: (n: number) => Promise<Preview | undefined>;
+  selected?: number;
+  onSelect?: (index: number) => void;
+}) {
   const [preview, setPreview] = useState<Preview>();
   useEffect(() => {
     let live = true;
@@ -37,13 +47,19 @@ export function DatasetPreview({ dataset, fetchPreview }: { dataset?: DatasetSum
   return (
     <div className="preview" data-testid="dataset-preview" aria-label="A sample of the dataset">
       {preview.ids.map((id, i) => (
-        <Thumbnail
+        <button
           key={`${id}-${i}`}
-          pixels={preview.pixels.subarray(i * per, (i + 1) * per)}
-          size={preview.imageSize}
-          scale={scale}
-          title={`${preview.captions[i]}${preview.labels[i] ? ` [${preview.labels[i]}]` : ''}\n${id}`}
-        />
+          className={`thumb-button${selected === preview.indices[i] ? ' selected' : ''}`}
+          onClick={() => onSelect?.(preview.indices[i])}
+          aria-label={`show the X-Sample target of ${preview.captions[i]}`}
+        >
+          <Thumbnail
+            pixels={preview.pixels.subarray(i * per, (i + 1) * per)}
+            size={preview.imageSize}
+            scale={scale}
+            title={`${preview.captions[i]}${preview.labels[i] ? ` [${preview.labels[i]}]` : ''}\n${id}`}
+          />
+        </button>
       ))}
     </div>
   );

@@ -8,12 +8,14 @@ export const OBJECTIVE_LABEL: Record<ObjectiveName, string> = {
   xsample: 'X-Sample',
   siglip: 'SigLIP',
   simclr: 'SimCLR',
+  xclip: 'X-Sample image–text (ours)',
 };
 export const OBJECTIVE_COLOUR: Record<ObjectiveName, string> = {
   clip: '#1f77b4',
   xsample: '#d62728',
   siglip: '#2ca02c',
   simclr: '#9467bd',
+  xclip: '#ff7f0e',
 };
 
 const margin = { l: 48, r: 12, t: 28, b: 36 };

@@ -1,10 +1,11 @@
-import { DEFAULT_CONFIG, type BackendChoice, type ObjectiveName, type TrainConfig, withDefaults } from '../core/config';
+import { DEFAULT_CONFIG, type BackendChoice, type GraphSource, type ObjectiveName, type TrainConfig, withDefaults } from '../core/config';
 
 /**
  * The run's config (not the data) in the URL hash, so that a link reproduces a run:
  * #objectives=clip,xsample&steps=300&batch=32&lr=0.001&tau=0.1&tauS=0.1&seed=0&width=64&depth=2&backend=auto
  */
-const OBJECTIVES: ObjectiveName[] = ['clip', 'xsample', 'siglip', 'simclr'];
+const OBJECTIVES: ObjectiveName[] = ['clip', 'xsample', 'siglip', 'simclr', 'xclip'];
+const GRAPHS: GraphSource[] = ['encoder', 'labels', 'tfidf', 'file'];
 const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
 export interface UrlState {
@@ -33,6 +34,9 @@ export function parseHash(hash: string): UrlState {
     tauS: num('tauS', d.tauS),
     seed: num('seed', d.seed),
     warmupSteps: num('warmup', d.warmupSteps),
+    evalEvery: num('evalEvery', d.evalEvery),
+    graph: GRAPHS.includes(q.get('graph') as GraphSource) ? (q.get('graph') as GraphSource) : d.graph,
+    centreGraph: q.has('centre') ? q.get('centre') !== '0' : d.centreGraph,
     backend: backend && BACKENDS.includes(backend) ? backend : d.backend,
     model: {
       imageSize: num('image', d.model.imageSize),
@@ -56,6 +60,9 @@ export function toHash({ config: c, objectives, data }: UrlState): string {
     tauS: String(c.tauS),
     seed: String(c.seed),
     warmup: String(c.warmupSteps),
+    evalEvery: String(c.evalEvery),
+    graph: c.graph,
+    centre: c.centreGraph ? '1' : '0',
     image: String(c.model.imageSize),
     patch: String(c.model.patchSize),
     width: String(c.model.width),

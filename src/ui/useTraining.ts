@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type BackendChoice, DEFAULT_CONFIG, type ObjectiveName, type TrainConfig } from '../core/config';
 import type { StepReport } from '../core/trainer';
 import { startTrainingWorker, type TrainingWorker } from '../worker/client';
+import type { EvalMetrics } from '../core/evaluate';
 import type { Detection } from '../data/formats';
 import type { LoadReport } from '../data/loadReport';
 import type { BackendInfo, DatasetSummary, LoadOptions, LoadOutcome, LoadProgress, MemoryInfo, RunState, SourceFile, TrainEvent } from '../worker/protocol';
@@ -30,6 +31,8 @@ export interface TrainingView {
   histories: Partial<Record<ObjectiveName, RunHistory>>;
   version: number; // bumps when histories changed, at most every REDRAW_MS
   loading: boolean;
+  graphProgress?: { done: number; total: number; cached: number };
+  metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
   loadProgress?: LoadProgress;
   report?: LoadReport;
   table?: Detection['table'];
@@ -57,6 +60,7 @@ export function useTraining(initialBackend: BackendChoice) {
     histories: histories.current,
     version: 0,
     loading: false,
+    metrics: {},
   });
   const [ready, setReady] = useState(false);
 
@@ -77,7 +81,11 @@ export function useTraining(initialBackend: BackendChoice) {
       case 'runs':
         histories.current = Object.fromEntries(e.objectives.map((o) => [o, emptyHistory()]));
         dirty.current = true;
-        return setView((v) => ({ ...v, objectives: e.objectives, params: e.params, histories: histories.current }));
+        return setView((v) => ({ ...v, objectives: e.objectives, params: e.params, histories: histories.current, metrics: {} }));
+      case 'metrics':
+        return setView((v) => ({ ...v, metrics: { ...v.metrics, [e.objective]: [...(v.metrics[e.objective] ?? []), e.metrics] } }));
+      case 'graph-progress':
+        return setView((v) => ({ ...v, graphProgress: e.done >= e.total ? undefined : { done: e.done, total: e.total, cached: e.cached } }));
       case 'backend':
         return setView((v) => ({ ...v, backend: e.info }));
       case 'dataset':
@@ -87,7 +95,8 @@ export function useTraining(initialBackend: BackendChoice) {
         dirty.current = false;
         return setView((v) => ({ ...v, state: e.state, step: e.step, totalSteps: e.totalSteps, histories: histories.current, version: v.version + 1 }));
       case 'load-progress':
-        return setView((v) => ({ ...v, loading: true, loadProgress: e.progress }));
+        // Events and command replies travel on different channels: a late progress event must not reopen a load.
+        return setView((v) => (v.loading ? { ...v, loadProgress: e.progress } : v));
       case 'load-report':
         return setView((v) => ({ ...v, report: e.report, table: e.table }));
       case 'notice':
@@ -155,6 +164,8 @@ export function useTraining(initialBackend: BackendChoice) {
     loadUrl: (url: string, source: string, opts: LoadOptions) => load((w) => w.api.loadUrl(url, source, opts)),
     cancelLoad: () => command((w) => w.api.cancelLoad()),
     preview: (n: number) => command((w) => w.api.preview(n)),
+    targetNeighbours: (index: number, tauS: number, k: number) => command((w) => w.api.targetNeighbours(index, tauS, k)),
+    setGraphFile: (file: File) => command(async (w) => w.api.setGraphFile(file.name, await file.arrayBuffer())),
     configure: (cfg: TrainConfig, objectives: ObjectiveName[]) => command((w) => w.api.configure(cfg, objectives)),
     loadShapes: (count: number, size: number, seed: number) => command((w) => w.api.loadShapes(count, size, seed)),
     start: () => command((w) => w.api.start()),

@@ -6,7 +6,11 @@ import type { DatasetPayload, EventSink, LoadOptions, SourceFile, TrainerApi } f
 export async function startTrainingWorker(onEvent: EventSink, backend: BackendChoice) {
   const worker = new Worker(new URL('./trainWorker.ts', import.meta.url), { type: 'module', name: 'training' });
   const api = Comlink.wrap<TrainerApi>(worker);
-  const info = await api.init(Comlink.proxy(onEvent), backend);
+  const base = new URL(import.meta.env.BASE_URL, self.location.href);
+  const info = await api.init(Comlink.proxy(onEvent), backend, {
+    encoderModelUrl: new URL('models/use-lite/model.json', base).href,
+    encoderVocabUrl: new URL('models/use-lite/vocab.json', base).href,
+  });
   return {
     api,
     info,

@@ -4,6 +4,7 @@
  * to `init`. Only plain numbers, strings and typed arrays cross; the worker owns every tensor.
  */
 import type { BackendChoice, ObjectiveName, TrainConfig } from '../core/config';
+import type { EvalMetrics } from '../core/evaluate';
 import type { StepReport } from '../core/trainer';
 import type { Detection } from '../data/formats';
 import type { FormatName, LoadReport } from '../data/loadReport';
@@ -44,8 +45,31 @@ export interface DatasetSummary {
   heldOutBy: 'split folders' | 'seeded 20%';
 }
 
+export interface AssetUrls {
+  encoderModelUrl: string;
+  encoderVocabUrl: string;
+}
+
+export interface Neighbour {
+  index: number;
+  id: string;
+  caption: string;
+  graph: number; // G_ab
+  weight: number; // s_ab at τ_s over all other training samples
+  pixels: Uint8Array; // S·S·3
+}
+
+export interface TargetNeighbours {
+  anchor: Omit<Neighbour, 'graph' | 'weight'>;
+  imageSize: number;
+  neighbours: Neighbour[];
+  entropy: number; // of the whole target distribution, in nats
+  effectiveNeighbours: number; // exp(entropy)
+}
+
 export interface DatasetPreview {
   imageSize: number;
+  indices: number[];
   pixels: Uint8Array;
   ids: string[];
   captions: string[];
@@ -93,8 +117,10 @@ export type TrainEvent =
   | { type: 'dataset'; summary: DatasetSummary }
   | { type: 'runs'; objectives: ObjectiveName[]; params: Record<string, number> } // runs (re)built, before step 1
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
+  | { type: 'metrics'; objective: ObjectiveName; metrics: EvalMetrics }
   | { type: 'state'; state: RunState; step: number; totalSteps: number }
   | { type: 'load-progress'; progress: LoadProgress }
+  | { type: 'graph-progress'; done: number; total: number; cached: number }
   | { type: 'load-report'; report: LoadReport; table?: Detection['table'] }
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string };
@@ -102,8 +128,12 @@ export type TrainEvent =
 export type EventSink = (event: TrainEvent) => void;
 
 export interface TrainerApi {
-  /** Registers the event callback and starts the requested backend. */
-  init(onEvent: EventSink, backend: BackendChoice): Promise<BackendInfo>;
+  /** Registers the event callback, the URLs of the bundled assets, and starts the requested backend. */
+  init(onEvent: EventSink, backend: BackendChoice, assets: AssetUrls): Promise<BackendInfo>;
+  /** An embeddings file for the 'file' caption graph (.npy, .json or .csv); errors name what does not match. */
+  setGraphFile(name: string, content: ArrayBuffer): Promise<string>;
+  /** The X-Sample target distribution of one sample over the training set at τ_s: its top-k neighbours. */
+  targetNeighbours(index: number, tauS: number, k: number): Promise<TargetNeighbours | undefined>;
   setBackend(choice: BackendChoice): Promise<BackendInfo>;
   /** Replaces the dataset; any run is reset. */
   loadData(data: DatasetPayload): Promise<DatasetSummary>;

@@ -5,14 +5,20 @@ import { ContrastiveModel } from '../core/model';
 import { Rng } from '../core/rng';
 import type { ParamSnapshot } from '../core/params';
 import * as tf from '../core/tf';
-import { Trainer } from '../core/trainer';
+import { evaluateRun, type EvalMetrics } from '../core/evaluate';
+import { Trainer, type StepReport } from '../core/trainer';
 import { makeShapesSet } from '../data/shapesSet';
 import type { CaptionGraph } from '../text/captionGraph';
+import { createStore, getMany, setMany } from 'idb-keyval';
+import { matchEmbeddings, parseEmbeddingFile, type ParsedEmbeddings } from '../text/embeddingFile';
+import { SentenceEncoder, type VectorCache } from '../text/sentenceEncoder';
+import { buildGraph } from './graphBuilder';
 import { tfidfGraph } from '../text/tfidfGraph';
 import { startBackend } from './backends';
 import { loadDataset, type LoadOptions } from './datasetLoader';
 import type { SourceFile } from './sourceFiles';
 import type {
+  AssetUrls,
   BackendInfo,
   BenchmarkRequest,
   BenchmarkResult,
@@ -23,6 +29,7 @@ import type {
   LoadOutcome,
   MemoryInfo,
   RunState,
+  TargetNeighbours,
   TrainerApi,
 } from './protocol';
 
@@ -30,6 +37,8 @@ interface Run {
   objective: ObjectiveName;
   model: ContrastiveModel;
   trainer: Trainer;
+  history: StepReport[];
+  metrics: EvalMetrics[];
 }
 
 interface Checkpoint {
@@ -64,9 +73,110 @@ export class TrainingSession implements TrainerApi {
   private loop?: Promise<void>;
   private failNextStep = false;
 
-  async init(onEvent: EventSink, backend: BackendChoice): Promise<BackendInfo> {
+  private assets?: AssetUrls;
+  private encoder?: Promise<SentenceEncoder>;
+  private graphFile?: { name: string; parsed: ParsedEmbeddings };
+  private readonly cache: VectorCache | undefined = indexedDbCache();
+
+  async init(onEvent: EventSink, backend: BackendChoice, assets: AssetUrls): Promise<BackendInfo> {
     this.emit = onEvent;
+    this.assets = assets;
     return this.setBackend(backend);
+  }
+
+  private loadEncoder(): Promise<SentenceEncoder> {
+    if (!this.assets) throw new Error('the sentence encoder has no URL (init was not called)');
+    const { encoderModelUrl, encoderVocabUrl } = this.assets;
+    this.encoder ??= SentenceEncoder.load({ modelUrl: encoderModelUrl, vocabUrl: encoderVocabUrl }).catch((err) => {
+      this.encoder = undefined;
+      throw new Error(`the sentence encoder did not load from ${encoderModelUrl} (${err instanceof Error ? err.message : err}); \`npm install\` copies it there`);
+    });
+    return this.encoder;
+  }
+
+  /** Builds the caption graph from the configured source; falls back to TF-IDF (with a notice) where it cannot. */
+  private async rebuildGraph(): Promise<void> {
+    const set = this.data;
+    if (!set) return;
+    const deps = {
+      encoder: () => this.loadEncoder(),
+      cache: this.cache,
+      file: this.graphFile,
+      onProgress: (p: { done: number; total: number; cached: number }) => this.emit({ type: 'graph-progress', ...p }),
+    };
+    try {
+      this.graph = await this.onEncoderBackend(() => buildGraph(set, this.config.graph, this.config.centreGraph, deps));
+    } catch (err) {
+      this.graph = await buildGraph(set, 'tfidf', false, deps);
+      this.emit({ type: 'notice', message: `caption graph: ${err instanceof Error ? err.message : String(err)}; using TF-IDF of the captions instead` });
+    }
+  }
+
+  /**
+   * Runs the frozen sentence encoder on the active backend, except on a software WebGPU adapter (SwiftShader),
+   * where its graph fails and WASM is faster anyway; a failure on a GPU backend is retried on WASM.
+   */
+  private async onEncoderBackend<T>(f: () => Promise<T>): Promise<T> {
+    const active = tf.getBackend();
+    const software = this.backend?.active === 'webgpu' && this.backend.adapter.includes('(software)');
+    const on = async (name: string) => {
+      if (name === active) return f();
+      await tf.setBackend(name);
+      try {
+        return await f();
+      } finally {
+        await tf.setBackend(active);
+      }
+    };
+    if (software || !this.onGpu()) return on(software ? 'wasm' : active);
+    try {
+      return await on(active);
+    } catch (err) {
+      this.emit({ type: 'notice', message: `the sentence encoder failed on ${active} (${err instanceof Error ? err.message : err}); encoding on WASM` });
+      this.encoder = undefined; // its weights may be lost with the device
+      return on('wasm');
+    }
+  }
+
+  async setGraphFile(name: string, content: ArrayBuffer): Promise<string> {
+    const parsed = parseEmbeddingFile(name, content);
+    if (this.data) {
+      // Check the match now, so that the error reaches the user at once.
+      matchEmbeddings(parsed, this.data.ids, name);
+    }
+    this.graphFile = { name, parsed };
+    if (this.config.graph === 'file') {
+      await this.pause();
+      this.disposeRuns();
+      await this.rebuildGraph();
+      this.emitDataset();
+      this.setState('idle');
+    }
+    return `${name}: ${parsed.vectors.length / parsed.dim} vectors of ${parsed.dim} values`;
+  }
+
+  async targetNeighbours(index: number, tauS: number, k: number): Promise<TargetNeighbours | undefined> {
+    const set = this.data;
+    const graph = this.graph;
+    if (!set || !graph || !this.split || index < 0 || index >= setSize(set)) return undefined;
+    const row = graph.row(index);
+    const pool = Array.from(this.split.train).filter((j) => j !== index);
+    const logits = pool.map((j) => row[j] / tauS);
+    const max = Math.max(...logits);
+    const exps = logits.map((l) => Math.exp(l - max));
+    const z = exps.reduce((a, b) => a + b, 0);
+    const weights = exps.map((e) => e / z);
+    const entropy = -weights.reduce((acc, w) => acc + (w > 0 ? w * Math.log(w) : 0), 0);
+    const order = pool.map((j, i) => [j, i] as const).sort((a, b) => weights[b[1]] - weights[a[1]]).slice(0, k);
+    const per = set.imageSize * set.imageSize * 3;
+    const px = (i: number) => set.pixels.slice(i * per, (i + 1) * per);
+    return {
+      anchor: { index, id: set.ids[index], caption: set.captions[index], pixels: px(index) },
+      imageSize: set.imageSize,
+      neighbours: order.map(([j, i]) => ({ index: j, id: set.ids[j], caption: set.captions[j], graph: row[j], weight: weights[i], pixels: px(j) })),
+      entropy,
+      effectiveNeighbours: Math.exp(entropy),
+    };
   }
 
   async setBackend(choice: BackendChoice): Promise<BackendInfo> {
@@ -133,6 +243,7 @@ export class TrainingSession implements TrainerApi {
     return Comlink.transfer(
       {
         imageSize: set.imageSize,
+        indices: Array.from(pick),
         pixels,
         ids: Array.from(pick, (i) => set.ids[i]),
         captions: Array.from(pick, (i) => set.captions[i]),
@@ -152,20 +263,26 @@ export class TrainingSession implements TrainerApi {
     this.disposeRuns();
     this.data = set;
     this.split = splitForSet(set, HELD_OUT_FRACTION, this.config.seed);
-    this.graph = tfidfGraph(set.captions);
+    await this.rebuildGraph();
+    const summary = this.emitDataset();
+    this.setState('idle');
+    return summary;
+  }
+
+  private emitDataset(): DatasetSummary {
+    const set = this.data!;
     const summary: DatasetSummary = {
       name: set.name,
       size: setSize(set),
-      trainSize: this.split.train.length,
-      heldOutSize: this.split.heldOut.length,
+      trainSize: this.split!.train.length,
+      heldOutSize: this.split!.heldOut.length,
       imageSize: set.imageSize,
       labels: set.labelNames?.length ?? 0,
-      graph: this.graph.kind,
+      graph: this.graph!.kind,
       format: this.lastFormat,
-      heldOutBy: this.split.by,
+      heldOutBy: this.split!.by,
     };
     this.emit({ type: 'dataset', summary });
-    this.setState('idle');
     return summary;
   }
 
@@ -178,7 +295,12 @@ export class TrainingSession implements TrainerApi {
       return [`the dataset is decoded at ${this.data.imageSize}px but the model expects ${config.model.imageSize}px`];
     await this.pause();
     const seedChanged = config.seed !== this.config.seed;
+    const graphChanged = config.graph !== this.config.graph || config.centreGraph !== this.config.centreGraph;
     this.config = config;
+    if (graphChanged && this.data) {
+      await this.rebuildGraph();
+      this.emitDataset();
+    }
     this.objectives = [...new Set(objectives)];
     if (seedChanged && this.data) this.split = splitForSet(this.data, HELD_OUT_FRACTION, config.seed);
     this.disposeRuns();
@@ -297,7 +419,7 @@ export class TrainingSession implements TrainerApi {
   private buildRun(objective: ObjectiveName): Run {
     const cfg = { ...this.config, objective };
     const model = new ContrastiveModel(cfg, this.data!.allCaptions?.flat() ?? this.data!.captions, this.graph);
-    return { objective, model, trainer: new Trainer(model, this.data!, cfg, this.split!.train) };
+    return { objective, model, trainer: new Trainer(model, this.data!, cfg, this.split!.train), history: [], metrics: [] };
   }
 
   private emitRuns(): void {
@@ -319,23 +441,43 @@ export class TrainingSession implements TrainerApi {
     }
   }
 
-  /** One step of every unfinished run, the same batch order for each (each trainer has its own seeded sampler). */
+  /**
+   * One step of every unfinished run, the same batch order for each (each trainer has its own seeded sampler).
+   * A step that fails on a GPU backend moves every run to WASM and is tried again there.
+   */
   private async stepAll(): Promise<void> {
     for (const run of this.runs) {
       if (run.trainer.done) continue;
-      try {
-        if (this.failNextStep) {
-          this.failNextStep = false;
-          throw new Error('simulated loss of the GPU device');
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (this.failNextStep) {
+            this.failNextStep = false;
+            throw new Error('simulated loss of the GPU device');
+          }
+          const report = await run.trainer.trainStep();
+          run.history.push(report);
+          const m = tf.memory();
+          this.emit({ type: 'step', objective: run.objective, report, memory: { numTensors: m.numTensors, numBytes: m.numBytes } });
+          if (report.step % this.config.evalEvery === 0 || run.trainer.done) await this.evaluate(run);
+          if (this.onGpu() && report.step % GPU_CHECKPOINT_EVERY === 0) this.checkpoints.set(run.objective, await this.checkpoint(run));
+          break;
+        } catch (err) {
+          const moved = await this.recover(err);
+          if (!moved || attempt > 0) return;
         }
-        const report = await run.trainer.trainStep();
-        const m = tf.memory();
-        this.emit({ type: 'step', objective: run.objective, report, memory: { numTensors: m.numTensors, numBytes: m.numBytes } });
-        if (this.onGpu() && report.step % GPU_CHECKPOINT_EVERY === 0) this.checkpoints.set(run.objective, await this.checkpoint(run));
-      } catch (err) {
-        await this.recover(err);
-        return;
       }
+    }
+  }
+
+  /** Metrics on the held-out split; a failure here is reported and never stops the run. */
+  private async evaluate(run: Run): Promise<void> {
+    if (!this.data || !this.split || !this.graph || this.split.heldOut.length === 0) return;
+    try {
+      const metrics = await evaluateRun(run.model, this.data, this.split, this.graph, run.trainer.step);
+      run.metrics.push(metrics);
+      this.emit({ type: 'metrics', objective: run.objective, metrics });
+    } catch (err) {
+      this.emit({ type: 'notice', message: `${run.objective}: evaluation at step ${run.trainer.step} failed: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
 
@@ -343,13 +485,16 @@ export class TrainingSession implements TrainerApi {
     return this.backend?.active === 'webgpu' || this.backend?.active === 'webgl';
   }
 
-  /** A failure on a GPU backend moves every run to WASM and carries on; elsewhere the run pauses with the error. */
-  private async recover(err: unknown): Promise<void> {
+  /**
+   * A failure on a GPU backend moves every run to WASM and returns true (the caller tries again); elsewhere the run
+   * pauses with the error.
+   */
+  private async recover(err: unknown): Promise<boolean> {
     const message = err instanceof Error ? err.message : String(err);
     if (!this.onGpu()) {
       this.emit({ type: 'error', message: `training step failed: ${message}` });
       this.setState('paused');
-      return;
+      return false;
     }
     const from = this.backend!.active;
     const snapshots = await this.snapshotRuns();
@@ -359,6 +504,7 @@ export class TrainingSession implements TrainerApi {
     this.emit({ type: 'backend', info: this.backend });
     const steps = this.runs.map((r) => `${r.objective} at step ${r.trainer.step}`).join(', ');
     this.emit({ type: 'notice', message: `${this.backend.notice}: ${steps}` });
+    return true;
   }
 
   private async checkpoint(run: Run): Promise<Checkpoint> {
@@ -411,4 +557,14 @@ export class TrainingSession implements TrainerApi {
     this.runs = [];
     this.checkpoints.clear();
   }
+}
+
+/** Caption vectors kept in IndexedDB by caption text, so that a reload does not recompute them. */
+function indexedDbCache(): VectorCache | undefined {
+  if (typeof indexedDB === 'undefined') return undefined;
+  const store = createStore('xsample-playground', 'caption-vectors');
+  return {
+    getMany: (keys) => getMany<Float32Array>(keys, store).catch(() => keys.map(() => undefined)),
+    setMany: (entries) => setMany(entries, store).catch(() => undefined), // a full or blocked store only costs time
+  };
 }

@@ -27,7 +27,7 @@ async function reportOf(page: Page) {
 /** Waits for a load that was started to finish (the progress bar goes away and the report names `source`). */
 async function waitLoaded(page: Page, source: string) {
   await page.waitForFunction((s) => document.querySelector('[data-testid=load-report]')?.textContent?.startsWith(s) && !document.querySelector('[data-testid=load-progress]'), source, {
-    timeout: 240_000,
+    timeout: 60_000,
   });
 }
 

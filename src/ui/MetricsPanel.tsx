@@ -1,0 +1,83 @@
+import { useMemo } from 'react';
+import type { ObjectiveName } from '../core/config';
+import type { EvalMetrics } from '../core/evaluate';
+import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { Plot } from './Plot';
+
+const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
+const num = (x: number | undefined, digits = 3) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+
+/** The latest held-out metrics of every run in a table, and k-NN, probe and graph correlation over steps. */
+export function MetricsPanel({ metrics }: { metrics: Partial<Record<ObjectiveName, EvalMetrics[]>> }) {
+  const entries = (Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][]).filter(([, m]) => m.length > 0);
+  const data = useMemo(
+    () =>
+      entries.flatMap(([o, list]) => {
+        const x = list.map((m) => m.step);
+        const line = (name: string, y: (number | undefined)[], dash: string, yaxis = 'y') => ({
+          type: 'scatter',
+          mode: 'lines+markers',
+          name: `${OBJECTIVE_LABEL[o]} ${name}`,
+          x,
+          y: y.map((v) => (v === undefined || Number.isNaN(v) ? null : v)),
+          yaxis,
+          line: { color: OBJECTIVE_COLOUR[o], dash },
+        });
+        const out = [line('graph ρ', list.map((m) => m.graphSpearman), 'dot')];
+        if (list[0].knnTop1 !== undefined) out.push(line('k-NN top-1', list.map((m) => m.knnTop1), 'solid'), line('probe top-1', list.map((m) => m.linearProbeTop1), 'dash'));
+        return out;
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [metrics],
+  );
+  const layout = useMemo(
+    () => ({
+      title: { text: 'Held-out metrics', font: { size: 14 } },
+      margin: { l: 48, r: 12, t: 28, b: 36 },
+      height: 260,
+      xaxis: { title: { text: 'step' } },
+      yaxis: { range: [0, 1] },
+      legend: { orientation: 'h', y: -0.3 },
+      uirevision: 'metrics',
+    }),
+    [],
+  );
+  if (entries.length === 0) return <p className="hint">Held-out metrics (k-NN, linear probe, retrieval, graph correlation) appear every few steps and at the end of a run.</p>;
+  return (
+    <section className="panel" aria-label="Metrics" data-testid="metrics-panel">
+      <table className="metrics" data-testid="metrics-table">
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>step</th>
+            <th title="loss on a fixed held-out batch">held-out loss</th>
+            <th title="weighted 10-NN on held-out images, training images as memory">k-NN top-1</th>
+            <th title="logistic regression on frozen pooled features">linear probe</th>
+            <th title="image→text recall@1 / @5 / @10 (mean rank)">i→t R@1/5/10</th>
+            <th title="text→image recall@1 / @5 / @10 (mean rank)">t→i R@1/5/10</th>
+            <th title="mean Spearman correlation of learned image similarities with the caption graph">graph ρ</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map(([o, list]) => {
+            const m = list[list.length - 1];
+            const r = m.retrieval;
+            return (
+              <tr key={o} data-testid={`metrics-${o}`} data-knn={m.knnTop1 ?? ''}>
+                <td style={{ color: OBJECTIVE_COLOUR[o] }}>{OBJECTIVE_LABEL[o]}</td>
+                <td>{m.step}</td>
+                <td>{num(m.heldOutLoss)}</td>
+                <td>{pct(m.knnTop1)}</td>
+                <td>{pct(m.linearProbeTop1)}</td>
+                <td>{r ? `${pct(r.imageToText.r1)} / ${pct(r.imageToText.r5)} / ${pct(r.imageToText.r10)} (${r.imageToText.meanRank.toFixed(1)})` : '–'}</td>
+                <td>{r ? `${pct(r.textToImage.r1)} / ${pct(r.textToImage.r5)} / ${pct(r.textToImage.r10)} (${r.textToImage.meanRank.toFixed(1)})` : '–'}</td>
+                <td>{num(m.graphSpearman)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <Plot testId="metrics-chart" data={data} layout={layout} className="plot small" />
+    </section>
+  );
+}

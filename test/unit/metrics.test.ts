@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { withDefaults } from '../../src/core/config';
+import { splitHeldOut } from '../../src/core/dataset';
+import { evaluateRun } from '../../src/core/evaluate';
+import { graphSpearman, knnAccuracy, retrieval, spearman } from '../../src/core/metrics';
+import { ContrastiveModel } from '../../src/core/model';
+import { linearProbe } from '../../src/core/probe';
+import { Rng } from '../../src/core/rng';
+import * as tf from '../../src/core/tf';
+import { Trainer } from '../../src/core/trainer';
+import { makeShapesSet } from '../../src/data/shapesSet';
+import { labelGraph } from '../../src/text/captionGraph';
+import { tfidfGraph } from '../../src/text/tfidfGraph';
+
+/** n unit vectors in d dims around `classes` well-separated centres. */
+function clusters(n: number, d: number, classes: number, noise: number, seed: number) {
+  const rng = new Rng(seed);
+  const x = new Float32Array(n * d);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % classes;
+    let norm = 0;
+    for (let k = 0; k < d; k++) {
+      const v = (k === labels[i] ? 1 : 0) + noise * rng.normal();
+      x[i * d + k] = v;
+      norm += v * v;
+    }
+    for (let k = 0; k < d; k++) x[i * d + k] /= Math.sqrt(norm);
+  }
+  return { x, labels };
+}
+
+describe('metrics', () => {
+  it('k-NN is perfect on separated clusters and at chance on noise', () => {
+    const a = clusters(60, 8, 4, 0.1, 1);
+    const b = clusters(40, 8, 4, 0.1, 2);
+    expect(knnAccuracy(a.x, a.labels, b.x, b.labels, 8)).toBe(1);
+    const noise = clusters(200, 8, 4, 50, 3);
+    const test = clusters(200, 8, 4, 50, 4);
+    expect(knnAccuracy(noise.x, noise.labels, test.x, test.labels, 8)).toBeLessThan(0.45);
+  });
+
+  it('retrieval ranks exact pairs first and reports ranks from 1', () => {
+    const a = clusters(20, 32, 20, 0.05, 5);
+    const r = retrieval(a.x, a.x, 32);
+    expect(r.imageToText).toEqual({ r1: 1, r5: 1, r10: 1, meanRank: 1, medianRank: 1 });
+    // Texts shifted by one: image i's own text is never nearest.
+    const shifted = new Float32Array(a.x.length);
+    for (let i = 0; i < 20; i++) shifted.set(a.x.subarray(((i + 1) % 20) * 32, ((i + 2 - 1) % 20) * 32 + 32), i * 32);
+    const s = retrieval(a.x, shifted, 32);
+    expect(s.imageToText.r1).toBe(0);
+    expect(s.textToImage.meanRank).toBeGreaterThan(1);
+  });
+
+  it('Spearman is 1 for monotone, −1 for reversed, and handles ties', () => {
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 400])).toBeCloseTo(1, 10);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 10);
+    expect(spearman([1, 1, 2], [1, 1, 2])).toBeCloseTo(1, 10);
+  });
+
+  it('graph correlation is high when embeddings follow the graph', () => {
+    const a = clusters(30, 6, 3, 0.05, 6);
+    const g = labelGraph(a.labels, new Float32Array([1, 0.5, 0, 0.5, 1, 0.5, 0, 0.5, 1]), 3).batch(Int32Array.from({ length: 30 }, (_, i) => i));
+    expect(graphSpearman(a.x, g, 6)).toBeGreaterThan(0.6);
+    const shuffled = clusters(30, 6, 3, 50, 7);
+    expect(Math.abs(graphSpearman(shuffled.x, g, 6))).toBeLessThan(0.3);
+  });
+
+  it('the linear probe separates separable features and frees its tensors', async () => {
+    const before = tf.memory().numTensors;
+    const a = clusters(80, 8, 4, 0.3, 8);
+    const b = clusters(40, 8, 4, 0.3, 9);
+    expect(await linearProbe(a.x, a.labels, b.x, b.labels, 8, 4)).toBeGreaterThan(0.9);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('evaluates a trained run above chance on learnable labels', async () => {
+    const set = makeShapesSet(200, 16, 2);
+    const cfg = withDefaults({ objective: 'clip', batchSize: 32, lr: 3e-3, warmupSteps: 10, steps: 120, model: { imageSize: 16, patchSize: 4, width: 32, depth: 1, heads: 2, projDim: 32, textWidth: 32 } });
+    const split = splitHeldOut(200, 0.25, 0);
+    const model = new ContrastiveModel(cfg, set.captions);
+    const trainer = new Trainer(model, set, cfg, split.train);
+    const graph = tfidfGraph(set.captions);
+    const init = await evaluateRun(model, set, split, graph, 0);
+    for (let i = 0; i < 120; i++) await trainer.trainStep();
+    const before = tf.memory().numTensors;
+    const m = await evaluateRun(model, set, split, graph, 120);
+    expect(tf.memory().numTensors).toBe(before);
+    const chance = 1 / 5; // five shapes
+    expect(m.evaluated).toBe(50);
+    expect(m.knnTop1!).toBeGreaterThan(chance);
+    expect(m.linearProbeTop1!).toBeGreaterThan(chance);
+    // Retrieval among 50 held-out pairs: chance recall@10 is 0.2.
+    expect(m.retrieval!.imageToText.r10).toBeGreaterThan(0.6);
+    expect(m.retrieval!.textToImage.r10).toBeGreaterThan(0.6);
+    expect(m.retrieval!.imageToText.meanRank).toBeLessThan(init.retrieval!.imageToText.meanRank);
+    expect(m.heldOutLoss).toBeLessThan(init.heldOutLoss);
+    expect(m.graphSpearman).toBeGreaterThan(init.graphSpearman);
+    trainer.dispose();
+    model.dispose();
+  });
+});
