@@ -49,7 +49,8 @@ export class Trainer {
     const indices = this.sampler.next();
     const all = this.data.allCaptions;
     const captions = Array.from(indices, (i) => (all && all[i].length > 1 ? all[i][this.augRng.int(all[i].length)] : this.data.captions[i]));
-    const views = Array.from({ length: this.model.views }, () => planAugment(indices.length, this.augRng, this.cfg.augment));
+    // Two views are always drawn, so that the random streams of one-view and two-view objectives stay aligned.
+    const views = [0, 1].map(() => planAugment(indices.length, this.augRng, this.cfg.augment)).slice(0, this.model.views);
     return { indices, captions, views };
   }
 

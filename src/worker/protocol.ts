@@ -83,6 +83,18 @@ export interface LoadOutcome {
   table?: Detection['table'];
 }
 
+export interface RunResult {
+  objective: ObjectiveName;
+  config: TrainConfig;
+  backend: BackendInfo;
+  dataset: DatasetSummary;
+  steps: number;
+  stepsPerSec: number; // over the steps of this run (training only)
+  history: { step: number; loss: number; lr: number; ms: number; logitScale?: number }[];
+  metrics: EvalMetrics[];
+  final?: EvalMetrics;
+}
+
 export interface BenchmarkRequest {
   config: TrainConfig;
   objectives: ObjectiveName[];
@@ -161,6 +173,8 @@ export interface TrainerApi {
   memory(): Promise<MemoryInfo>;
   /** Times training steps on each backend that starts (for `npm run bench`); the current runs are kept. */
   benchmark(request: BenchmarkRequest): Promise<BenchmarkResult[]>;
+  /** Every run's config, loss history and metrics so far (for the headless experiment runner and exports). */
+  results(): Promise<RunResult[]>;
   /** Makes the next step fail as a lost GPU device would (for the fallback test and for users to try it). */
   simulateBackendFailure(): Promise<void>;
 }

@@ -28,6 +28,7 @@ import type {
   EventSink,
   LoadOutcome,
   MemoryInfo,
+  RunResult,
   RunState,
   TargetNeighbours,
   TrainerApi,
@@ -396,6 +397,24 @@ export class TrainingSession implements TrainerApi {
     this.restoreRuns(snapshotsAfter);
     this.emit({ type: 'backend', info: this.backend });
     return results;
+  }
+
+  async results(): Promise<RunResult[]> {
+    const dataset = this.data ? this.emitDataset() : undefined;
+    return this.runs.map((r) => {
+      const ms = r.history.reduce((a, h) => a + h.ms, 0);
+      return {
+        objective: r.objective,
+        config: r.model.cfg,
+        backend: this.backend!,
+        dataset: dataset!,
+        steps: r.trainer.step,
+        stepsPerSec: ms > 0 ? (r.history.length * 1000) / ms : 0,
+        history: r.history.map((h) => ({ step: h.step, loss: h.loss, lr: h.lr, ms: h.ms, logitScale: h.scalars.logitScale })),
+        metrics: r.metrics,
+        final: r.metrics[r.metrics.length - 1],
+      };
+    });
   }
 
   async simulateBackendFailure(): Promise<void> {

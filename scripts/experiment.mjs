@@ -1,0 +1,169 @@
+// `npm run experiment -- --data DIR_OR_ZIP --objectives clip,xsample --steps N --seed S --backend auto|webgpu|wasm
+//   --graph encoder|labels|tfidf|FILE --out results.json`
+// Runs the app's own worker code in headless Chromium on any dataset the app takes (a folder, a zip, `demo` for
+// the Fluent Emoji set or `shapes` for the generated one), writes per objective the loss history, the metrics, the
+// backend, steps/s and the config, and prints a short table.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { preview } from 'vite';
+import { CHROMIUM_FLAGS, findChromium } from './find-chromium.mjs';
+
+const { values: a } = parseArgs({
+  options: {
+    data: { type: 'string', default: 'demo' },
+    objectives: { type: 'string', default: 'clip,xsample' },
+    steps: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '0' },
+    backend: { type: 'string', default: 'auto' },
+    graph: { type: 'string', default: 'encoder' },
+    centre: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '32' },
+    lr: { type: 'string', default: '0.001' },
+    'tau-s': { type: 'string', default: '0.1' },
+    width: { type: 'string', default: '64' },
+    depth: { type: 'string', default: '2' },
+    'eval-every': { type: 'string', default: '100' },
+    out: { type: 'string', default: 'results.json' },
+    'no-build': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (a.help) {
+  console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).join('\n'));
+  process.exit(0);
+}
+const fail = (msg) => {
+  console.error(`experiment: ${msg}`);
+  process.exit(1);
+};
+const GRAPHS = ['encoder', 'labels', 'tfidf'];
+const graphFile = GRAPHS.includes(a.graph) ? undefined : resolve(a.graph);
+if (graphFile && !existsSync(graphFile)) fail(`--graph ${a.graph}: not encoder, labels, tfidf or an existing file`);
+const dataPath = ['demo', 'shapes'].includes(a.data) ? undefined : resolve(a.data);
+if (dataPath && !existsSync(dataPath)) fail(`--data ${a.data} does not exist`);
+
+if (!a['no-build'] || !existsSync('dist/index.html')) {
+  const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (b.status !== 0) process.exit(1);
+}
+const server = await preview({ preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
+const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_FLAGS });
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  const start = a.data === 'demo' ? '' : 'data=shapes&';
+  await page.goto(`http://127.0.0.1:${server.httpServer.address().port}/#${start}backend=${a.backend}&graph=tfidf`);
+  await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 180_000 });
+
+  if (dataPath) {
+    const isDir = statSync(dataPath).isDirectory();
+    await page.setInputFiles(isDir ? '[data-testid=folder-input]' : '[data-testid=files-input]', dataPath);
+    const source = isDir ? basename(dataPath) : basename(dataPath);
+    await page.waitForFunction(
+      (s) => document.querySelector('[data-testid=load-report]')?.textContent?.startsWith(s) && !document.querySelector('[data-testid=load-progress]'),
+      source,
+      { timeout: 900_000 },
+    );
+    const report = await page.evaluate(() => document.querySelector('[data-testid=load-report]').dataset);
+    console.log(`data: ${source}: ${report.images} images, format ${report.format}, ${report.skipped} files skipped`);
+    if (Number(report.images) < 2) fail(`nothing usable in ${a.data}; see the load report in the app`);
+  }
+  if (graphFile) {
+    const b64 = readFileSync(graphFile).toString('base64');
+    const note = await page.evaluate(
+      async ([name, data]) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        return window.__playground.api.setGraphFile(name, bytes.buffer);
+      },
+      [basename(graphFile), b64],
+    );
+    console.log(`graph file: ${note}`);
+  }
+  const objectives = a.objectives.split(',').map((s) => s.trim());
+  const errors = await page.evaluate(
+    async ({ opts, objectives }) => {
+      const { api, defaultConfig: d } = window.__playground;
+      const config = {
+        ...d,
+        steps: opts.steps,
+        seed: opts.seed,
+        backend: opts.backend,
+        graph: opts.graph,
+        centreGraph: opts.centre,
+        batchSize: opts.batch,
+        lr: opts.lr,
+        tauS: opts.tauS,
+        evalEvery: opts.evalEvery,
+        model: { ...d.model, width: opts.width, depth: opts.depth },
+      };
+      return api.configure(config, objectives);
+    },
+    {
+      opts: {
+        steps: +a.steps,
+        seed: +a.seed,
+        backend: a.backend,
+        graph: graphFile ? 'file' : a.graph,
+        centre: a.centre !== '0',
+        batch: +a.batch,
+        lr: +a.lr,
+        tauS: +a['tau-s'],
+        evalEvery: +a['eval-every'],
+        width: +a.width,
+        depth: +a.depth,
+      },
+      objectives,
+    },
+  );
+  if (errors.length > 0) fail(errors.join('; '));
+  const notices = await page.locator('[data-testid=notice]').allTextContents();
+  for (const n of notices) console.log(`note: ${n}`);
+  const t0 = Date.now();
+  await page.evaluate(() => window.__playground.api.start());
+  let last = -1;
+  for (;;) {
+    const [state, step] = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid=progress]');
+      return [el.dataset.state, Number(el.dataset.step)];
+    });
+    if (Math.floor(step / 50) !== Math.floor(last / 50)) console.log(`step ${step} / ${a.steps} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    last = step;
+    if (state === 'done') break;
+    const errs = await page.locator('[data-testid=errors]').allTextContents();
+    if (state === 'paused' && errs.length > 0) fail(errs.join('; '));
+    await page.waitForTimeout(500);
+  }
+  const results = await page.evaluate(() => window.__playground.api.results());
+  writeFileSync(a.out, JSON.stringify({ args: a, date: new Date().toISOString(), wallSeconds: (Date.now() - t0) / 1000, results }, null, 2));
+
+  const pct = (x) => (x === undefined || x === null || Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`);
+  const rows = results.map((r) => {
+    const f = r.final ?? {};
+    const last10 = r.history.slice(-10);
+    return [
+      r.objective,
+      String(r.steps),
+      (last10.reduce((s, h) => s + h.loss, 0) / Math.max(1, last10.length)).toFixed(3),
+      f.heldOutLoss?.toFixed(3) ?? '-',
+      pct(f.knnTop1),
+      pct(f.linearProbeTop1),
+      f.retrieval ? `${pct(f.retrieval.imageToText.r1)} / ${pct(f.retrieval.textToImage.r1)}` : '-',
+      f.graphSpearman?.toFixed(3) ?? '-',
+      r.stepsPerSec.toFixed(2),
+      r.backend.active,
+    ];
+  });
+  const head = ['objective', 'steps', 'train loss', 'held-out loss', 'k-NN top-1', 'probe top-1', 'R@1 i→t / t→i', 'graph ρ', 'steps/s', 'backend'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(`\n${results[0]?.dataset?.name}: ${results[0]?.dataset?.trainSize} train / ${results[0]?.dataset?.heldOutSize} held-out; graph: ${results[0]?.dataset?.graph}`);
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+  console.log(`\nwrote ${a.out}`);
+} finally {
+  await browser.close();
+  server.httpServer.close();
+}
