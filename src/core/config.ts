@@ -49,6 +49,8 @@ export interface TrainConfig {
   backend: BackendChoice;
   reportEvery: number; // steps between two progress events
   evalEvery: number; // steps between two evaluations on the held-out split (and one at the end)
+  vizEvery: number; // steps between two updates of the heatmaps and projections
+  probeSize: number; // held-out samples in the heatmaps' probe batch
   model: ModelConfig;
   augment: AugmentConfig;
 }
@@ -93,6 +95,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   backend: 'auto',
   reportEvery: 1,
   evalEvery: 50,
+  vizEvery: 25,
+  probeSize: 48,
   model: DEFAULT_MODEL,
   augment: DEFAULT_AUGMENT,
 };
@@ -108,6 +112,8 @@ export const LIMITS = {
   tauS: [0.001, 1],
   seed: [0, 2 ** 31 - 1],
   evalEvery: [1, 100000],
+  vizEvery: [1, 100000],
+  probeSize: [4, 64],
   imageSize: [8, 128],
   patchSize: [2, 32],
   width: [8, 512],
@@ -144,6 +150,8 @@ export function validateConfig(c: TrainConfig): string[] {
   check('tauS', c.tauS);
   check('seed', c.seed);
   check('evalEvery', c.evalEvery);
+  check('vizEvery', c.vizEvery);
+  check('probeSize', c.probeSize);
   const m = c.model;
   check('imageSize', m.imageSize);
   check('patchSize', m.patchSize);

@@ -5,7 +5,9 @@ import { ConfigPanel } from './ConfigPanel';
 import { DatasetPanel, DEMO_NAME, DEMO_URL } from './DatasetPanel';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
 import { LossChart, OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { HeatmapPanel } from './HeatmapPanel';
 import { MetricsPanel } from './MetricsPanel';
+import { ProjectionPanel } from './ProjectionPanel';
 import { loadPlotly } from './Plot';
 import { parseHash, toHash } from './urlConfig';
 import { useTraining } from './useTraining';
@@ -22,6 +24,7 @@ export function App() {
   const [objectives, setObjectives] = useState<ObjectiveName[]>(initial.objectives);
   const [configErrors, setConfigErrors] = useState<string[]>([]);
   const [logY, setLogY] = useState(false);
+  const [smoothing, setSmoothing] = useState(0);
   const { ready, view, actions } = useTraining(initial.config.backend);
   const running = view.state === 'running';
 
@@ -137,7 +140,11 @@ export function App() {
               Reset
             </button>
             <label className="toggle">
-              <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log scale
+              <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} data-testid="log-scale" /> log scale
+            </label>
+            <label title="exponential moving average of the training loss">
+              smoothing{' '}
+              <input type="range" min={0} max={0.95} step={0.05} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="smoothing" />
             </label>
           </div>
           <div className="progress" data-testid="progress" data-step={view.step} data-state={view.state}>
@@ -172,8 +179,12 @@ export function App() {
               <button onClick={actions.dismissErrors}>Dismiss</button>
             </div>
           )}
-          <LossChart histories={view.histories} version={view.version} logY={logY} />
+          <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} />
           <MetricsPanel metrics={view.metrics} />
+        </section>
+        <section className="right">
+          <HeatmapPanel probe={view.probe} viz={view.viz} objectives={view.objectives} klHistory={view.klHistory} />
+          <ProjectionPanel probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
         </section>
       </main>
     </div>

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import type { ObjectiveName } from '../core/config';
+import type { EvalMetrics } from '../core/evaluate';
 import { Plot } from './Plot';
 import type { RunHistory } from './useTraining';
 
@@ -20,21 +21,85 @@ export const OBJECTIVE_COLOUR: Record<ObjectiveName, string> = {
 
 const margin = { l: 48, r: 12, t: 28, b: 36 };
 
-/** Training loss of every run on one axis; the CLIP logit scale t on its own chart below. */
-export function LossChart({ histories, version, logY }: { histories: Partial<Record<ObjectiveName, RunHistory>>; version: number; logY: boolean }) {
+/** Exponential moving average with bias correction (as TensorBoard's smoothing), weight in [0, 1). */
+export function smooth(y: number[], weight: number): number[] {
+  let last = 0;
+  return y.map((v, i) => {
+    last = last * weight + (1 - weight) * v;
+    return last / (1 - weight ** (i + 1));
+  });
+}
+
+/**
+ * Training loss (optionally smoothed) and held-out loss of every run on one axis; the CLIP logit scale t, the
+ * learning rate and the throughput on their own charts below.
+ */
+export function LossChart({
+  histories,
+  version,
+  logY,
+  smoothing,
+  metrics,
+}: {
+  histories: Partial<Record<ObjectiveName, RunHistory>>;
+  version: number;
+  logY: boolean;
+  smoothing: number;
+  metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
+}) {
   const entries = Object.entries(histories) as [ObjectiveName, RunHistory][];
   const loss = useMemo(
-    () =>
-      entries.map(([o, h]) => ({
+    () => [
+      ...entries.map(([o, h]) => ({
         type: 'scatter',
         mode: 'lines',
-        name: OBJECTIVE_LABEL[o],
+        name: `${OBJECTIVE_LABEL[o]} train`,
         x: h.step.slice(),
-        y: h.loss.slice(),
+        y: smoothing > 0 ? smooth(h.loss, smoothing) : h.loss.slice(),
         line: { color: OBJECTIVE_COLOUR[o], width: 2 },
       })),
+      ...(Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][]).map(([o, m]) => ({
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: `${OBJECTIVE_LABEL[o]} held-out`,
+        x: m.map((e) => e.step),
+        y: m.map((e) => e.heldOutLoss),
+        line: { color: OBJECTIVE_COLOUR[o], width: 1, dash: 'dot' },
+        marker: { size: 6, symbol: 'diamond' },
+      })),
+    ],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [version, smoothing, metrics],
+  );
+  const rates = useMemo(
+    () =>
+      entries.flatMap(([o, h]) => [
+        { type: 'scatter', mode: 'lines', name: `${OBJECTIVE_LABEL[o]} lr`, x: h.step.slice(), y: h.lr.slice(), line: { color: OBJECTIVE_COLOUR[o], width: 1 } },
+        {
+          type: 'scatter',
+          mode: 'lines',
+          name: `${OBJECTIVE_LABEL[o]} img/s`,
+          x: h.step.slice(),
+          y: smooth(h.imagesPerSec, 0.9),
+          yaxis: 'y2',
+          line: { color: OBJECTIVE_COLOUR[o], width: 1, dash: 'dot' },
+        },
+      ]),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [version],
+  );
+  const ratesLayout = useMemo(
+    () => ({
+      title: { text: 'Learning rate (solid) and images/s (dotted)', font: { size: 13 } },
+      margin: { l: 56, r: 48, t: 28, b: 30 },
+      height: 180,
+      xaxis: { title: { text: 'step' } },
+      yaxis: { title: { text: 'lr' }, exponentformat: 'e' },
+      yaxis2: { title: { text: 'img/s' }, overlaying: 'y', side: 'right' },
+      showlegend: false,
+      uirevision: 'rates',
+    }),
+    [],
   );
   const scale = useMemo(
     () =>
@@ -51,10 +116,11 @@ export function LossChart({ histories, version, logY }: { histories: Partial<Rec
       height: 300,
       xaxis: { title: { text: 'step' } },
       yaxis: { title: { text: 'loss' }, type: logY ? 'log' : 'linear' },
+      annotations: entries.length === 0 ? [{ text: 'Press “Train” to start: the loss of every run appears here', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] : [],
       legend: { orientation: 'h', y: -0.25 },
       uirevision: 'loss',
     }),
-    [logY],
+    [logY, entries.length === 0],
   );
   const scaleLayout = useMemo(
     () => ({
@@ -72,6 +138,7 @@ export function LossChart({ histories, version, logY }: { histories: Partial<Rec
     <>
       <Plot testId="loss-chart" data={loss} layout={lossLayout} />
       {scale.length > 0 && <Plot testId="scale-chart" data={scale} layout={scaleLayout} className="plot small" />}
+      {rates.length > 0 && <Plot testId="rate-chart" data={rates} layout={ratesLayout} className="plot tiny" />}
     </>
   );
 }

@@ -11,13 +11,62 @@ export function loadPlotly(): Promise<PlotlyModule> {
 
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
+/** A point under the pointer: its trace, index in the trace, heatmap cell, and where the pointer is on the page. */
+export interface HoverPoint {
+  curveNumber: number;
+  pointIndex: number;
+  x: unknown;
+  y: unknown;
+  clientX: number;
+  clientY: number;
+}
+
+type PlotElement = HTMLDivElement & { on?: (event: string, f: (e: unknown) => void) => void; removeAllListeners?: (event: string) => void };
+
 /** A Plotly chart redrawn with Plotly.react whenever data or layout change (the caller throttles). */
-export function Plot({ data, layout, testId, className }: { data: Data[]; layout: Layout; testId: string; className?: string }) {
-  const ref = useRef<HTMLDivElement>(null);
+export function Plot({
+  data,
+  layout,
+  testId,
+  className,
+  onHover,
+  onUnhover,
+}: {
+  data: Data[];
+  layout: Layout;
+  testId: string;
+  className?: string;
+  onHover?: (p: HoverPoint) => void;
+  onUnhover?: () => void;
+}) {
+  const ref = useRef<PlotElement>(null);
+  const handlers = useRef({ onHover, onUnhover });
+  handlers.current = { onHover, onUnhover };
   useEffect(() => {
     let live = true;
-    void loadPlotly().then((P) => {
-      if (live && ref.current) void P.react(ref.current, data, layout, CONFIG);
+    void loadPlotly().then(async (P) => {
+      const el = ref.current;
+      if (!live || !el) return;
+      const first = !el.on;
+      await P.react(el, data, layout, CONFIG);
+      if (first && el.on) {
+        el.on('plotly_hover', (e) => {
+          const ev = e as { points: { curveNumber: number; pointIndex?: number; pointNumber?: number | number[]; x: unknown; y: unknown }[]; event?: MouseEvent };
+          const pt = ev.points[0];
+          if (!pt) return;
+          const idx = Array.isArray(pt.pointNumber) ? -1 : (pt.pointIndex ?? pt.pointNumber ?? -1);
+          const box = el.getBoundingClientRect();
+          handlers.current.onHover?.({
+            curveNumber: pt.curveNumber,
+            pointIndex: idx,
+            x: pt.x,
+            y: pt.y,
+            clientX: ev.event?.clientX ?? box.left + box.width / 2,
+            clientY: ev.event?.clientY ?? box.top + box.height / 2,
+          });
+        });
+        el.on('plotly_unhover', () => handlers.current.onUnhover?.());
+      }
     });
     return () => {
       live = false;

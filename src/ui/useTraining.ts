@@ -5,7 +5,19 @@ import { startTrainingWorker, type TrainingWorker } from '../worker/client';
 import type { EvalMetrics } from '../core/evaluate';
 import type { Detection } from '../data/formats';
 import type { LoadReport } from '../data/loadReport';
-import type { BackendInfo, DatasetSummary, LoadOptions, LoadOutcome, LoadProgress, MemoryInfo, RunState, SourceFile, TrainEvent } from '../worker/protocol';
+import type {
+  BackendInfo,
+  DatasetSummary,
+  LoadOptions,
+  LoadOutcome,
+  LoadProgress,
+  MemoryInfo,
+  ProbeInfo,
+  RunState,
+  RunViz,
+  SourceFile,
+  TrainEvent,
+} from '../worker/protocol';
 
 /** Per-objective histories, appended to in place and read by the charts on each redraw tick. */
 export interface RunHistory {
@@ -33,6 +45,9 @@ export interface TrainingView {
   loading: boolean;
   graphProgress?: { done: number; total: number; cached: number };
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
+  probe?: ProbeInfo;
+  viz: Partial<Record<ObjectiveName, RunViz>>;
+  klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>>;
   loadProgress?: LoadProgress;
   report?: LoadReport;
   table?: Detection['table'];
@@ -61,6 +76,8 @@ export function useTraining(initialBackend: BackendChoice) {
     version: 0,
     loading: false,
     metrics: {},
+    viz: {},
+    klHistory: {},
   });
   const [ready, setReady] = useState(false);
 
@@ -81,7 +98,15 @@ export function useTraining(initialBackend: BackendChoice) {
       case 'runs':
         histories.current = Object.fromEntries(e.objectives.map((o) => [o, emptyHistory()]));
         dirty.current = true;
-        return setView((v) => ({ ...v, objectives: e.objectives, params: e.params, histories: histories.current, metrics: {} }));
+        return setView((v) => ({ ...v, objectives: e.objectives, params: e.params, histories: histories.current, metrics: {}, viz: {}, klHistory: {} }));
+      case 'probe':
+        return setView((v) => ({ ...v, probe: e.probe, viz: {}, klHistory: {} }));
+      case 'viz':
+        return setView((v) => ({
+          ...v,
+          viz: { ...v.viz, [e.viz.objective]: e.viz },
+          klHistory: { ...v.klHistory, [e.viz.objective]: [...(v.klHistory[e.viz.objective] ?? []), { step: e.viz.step, kl: e.viz.kl }] },
+        }));
       case 'metrics':
         return setView((v) => ({ ...v, metrics: { ...v.metrics, [e.objective]: [...(v.metrics[e.objective] ?? []), e.metrics] } }));
       case 'graph-progress':
@@ -165,6 +190,7 @@ export function useTraining(initialBackend: BackendChoice) {
     cancelLoad: () => command((w) => w.api.cancelLoad()),
     preview: (n: number) => command((w) => w.api.preview(n)),
     targetNeighbours: (index: number, tauS: number, k: number) => command((w) => w.api.targetNeighbours(index, tauS, k)),
+    embeddings: (objective: ObjectiveName, cap: number) => command((w) => w.api.embeddings(objective, cap)),
     setGraphFile: (file: File) => command(async (w) => w.api.setGraphFile(file.name, await file.arrayBuffer())),
     configure: (cfg: TrainConfig, objectives: ObjectiveName[]) => command((w) => w.api.configure(cfg, objectives)),
     loadShapes: (count: number, size: number, seed: number) => command((w) => w.api.loadShapes(count, size, seed)),

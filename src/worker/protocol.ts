@@ -83,6 +83,34 @@ export interface LoadOutcome {
   table?: Detection['table'];
 }
 
+/** The fixed samples the heatmaps and projections show (sent once per dataset, graph and τ_s). */
+export interface ProbeInfo {
+  imageSize: number;
+  tauS: number;
+  heatmap: SampleSet; // the probe batch, in heatmap order
+  target: Float32Array; // X-Sample target s (P, P)
+  points: SampleSet; // the held-out samples of the projections
+}
+
+export interface SampleSet {
+  indices: number[];
+  ids: string[];
+  captions: string[];
+  labels: string[];
+  pixels: Uint8Array; // n·S·S·3
+}
+
+/** One run's pictures at one step. */
+export interface RunViz {
+  objective: ObjectiveName;
+  step: number;
+  learned: Float32Array; // p over the probe batch (P, P)
+  kind: 'image–image' | 'image–text';
+  kl: number; // mean KL(s‖p)
+  pca: Float32Array; // (n, 2), aligned by Procrustes to the first run
+  explained: [number, number];
+}
+
 export interface RunResult {
   objective: ObjectiveName;
   config: TrainConfig;
@@ -130,6 +158,8 @@ export type TrainEvent =
   | { type: 'runs'; objectives: ObjectiveName[]; params: Record<string, number> } // runs (re)built, before step 1
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
   | { type: 'metrics'; objective: ObjectiveName; metrics: EvalMetrics }
+  | { type: 'probe'; probe: ProbeInfo }
+  | { type: 'viz'; viz: RunViz }
   | { type: 'state'; state: RunState; step: number; totalSteps: number }
   | { type: 'load-progress'; progress: LoadProgress }
   | { type: 'graph-progress'; done: number; total: number; cached: number }
@@ -173,6 +203,8 @@ export interface TrainerApi {
   memory(): Promise<MemoryInfo>;
   /** Times training steps on each backend that starts (for `npm run bench`); the current runs are kept. */
   benchmark(request: BenchmarkRequest): Promise<BenchmarkResult[]>;
+  /** Unit embeddings of up to `cap` samples (held-out first) of one run, for UMAP on the page. */
+  embeddings(objective: ObjectiveName, cap: number): Promise<{ dim: number; vectors: Float32Array; samples: SampleSet } | undefined>;
   /** Every run's config, loss history and metrics so far (for the headless experiment runner and exports). */
   results(): Promise<RunResult[]>;
   /** Makes the next step fail as a lost GPU device would (for the fallback test and for users to try it). */

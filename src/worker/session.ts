@@ -1,11 +1,13 @@
-import { DEFAULT_CONFIG, type BackendChoice, type ObjectiveName, type TrainConfig, validateConfig } from '../core/config';
+import { DEFAULT_CONFIG, type BackendChoice, type ObjectiveName, type TrainConfig, usesTextTower, validateConfig } from '../core/config';
 import { type ImageSet, setSize, splitForSet } from '../core/dataset';
 import * as Comlink from 'comlink';
 import { ContrastiveModel } from '../core/model';
 import { Rng } from '../core/rng';
 import type { ParamSnapshot } from '../core/params';
 import * as tf from '../core/tf';
-import { evaluateRun, type EvalMetrics } from '../core/evaluate';
+import { embedSet, evaluateRun, type EvalMetrics } from '../core/evaluate';
+import { learnedDistribution, meanKL, probeIndices, targetDistribution } from '../core/probeView';
+import { pca2, procrustes2 } from '../core/projection';
 import { Trainer, type StepReport } from '../core/trainer';
 import { makeShapesSet } from '../data/shapesSet';
 import type { CaptionGraph } from '../text/captionGraph';
@@ -28,8 +30,10 @@ import type {
   EventSink,
   LoadOutcome,
   MemoryInfo,
+  ProbeInfo,
   RunResult,
   RunState,
+  SampleSet,
   TargetNeighbours,
   TrainerApi,
 } from './protocol';
@@ -49,6 +53,8 @@ interface Checkpoint {
 }
 
 const HELD_OUT_FRACTION = 0.2;
+/** Held-out samples in the live PCA projections. */
+const PROJECTION_POINTS = 500;
 /** On GPU backends a CPU copy of every run is kept this often, to resume from if the device is lost. */
 const GPU_CHECKPOINT_EVERY = 50;
 
@@ -73,6 +79,8 @@ export class TrainingSession implements TrainerApi {
   private state: RunState = 'idle';
   private loop?: Promise<void>;
   private failNextStep = false;
+  private probe?: ProbeInfo;
+  private pcaReference?: Float32Array;
 
   private assets?: AssetUrls;
   private encoder?: Promise<SentenceEncoder>;
@@ -99,14 +107,20 @@ export class TrainingSession implements TrainerApi {
   private async rebuildGraph(): Promise<void> {
     const set = this.data;
     if (!set) return;
+    this.probe = undefined;
+    let last: { done: number; total: number; cached: number } | undefined;
     const deps = {
       encoder: () => this.loadEncoder(),
       cache: this.cache,
       file: this.graphFile,
-      onProgress: (p: { done: number; total: number; cached: number }) => this.emit({ type: 'graph-progress', ...p }),
+      onProgress: (p: { done: number; total: number; cached: number }) => {
+        last = p;
+        this.emit({ type: 'graph-progress', ...p });
+      },
     };
     try {
       this.graph = await this.onEncoderBackend(() => buildGraph(set, this.config.graph, this.config.centreGraph, deps));
+      if (last) this.emit({ type: 'notice', message: `caption graph: ${last.total} distinct texts encoded, ${last.cached} of them from the cache` });
     } catch (err) {
       this.graph = await buildGraph(set, 'tfidf', false, deps);
       this.emit({ type: 'notice', message: `caption graph: ${err instanceof Error ? err.message : String(err)}; using TF-IDF of the captions instead` });
@@ -264,6 +278,7 @@ export class TrainingSession implements TrainerApi {
     this.disposeRuns();
     this.data = set;
     this.split = splitForSet(set, HELD_OUT_FRACTION, this.config.seed);
+    this.probe = undefined;
     await this.rebuildGraph();
     const summary = this.emitDataset();
     this.setState('idle');
@@ -298,6 +313,7 @@ export class TrainingSession implements TrainerApi {
     const seedChanged = config.seed !== this.config.seed;
     const graphChanged = config.graph !== this.config.graph || config.centreGraph !== this.config.centreGraph;
     this.config = config;
+    this.probe = undefined; // τ_s, the graph or the split may have changed
     if (graphChanged && this.data) {
       await this.rebuildGraph();
       this.emitDataset();
@@ -478,6 +494,7 @@ export class TrainingSession implements TrainerApi {
           const m = tf.memory();
           this.emit({ type: 'step', objective: run.objective, report, memory: { numTensors: m.numTensors, numBytes: m.numBytes } });
           if (report.step % this.config.evalEvery === 0 || run.trainer.done) await this.evaluate(run);
+          if (report.step === 1 || report.step % this.config.vizEvery === 0 || run.trainer.done) await this.visualise(run);
           if (this.onGpu() && report.step % GPU_CHECKPOINT_EVERY === 0) this.checkpoints.set(run.objective, await this.checkpoint(run));
           break;
         } catch (err) {
@@ -498,6 +515,78 @@ export class TrainingSession implements TrainerApi {
     } catch (err) {
       this.emit({ type: 'notice', message: `${run.objective}: evaluation at step ${run.trainer.step} failed: ${err instanceof Error ? err.message : String(err)}` });
     }
+  }
+
+  /** The probe batch and projection samples with their target, sent once per dataset, graph and τ_s. */
+  private ensureProbe(): ProbeInfo | undefined {
+    const set = this.data;
+    if (!set || !this.split || !this.graph || this.split.heldOut.length < 2) return undefined;
+    if (this.probe && this.probe.tauS === this.config.tauS && this.probe.heatmap.indices.length === Math.min(this.config.probeSize, this.split.heldOut.length))
+      return this.probe;
+    const heat = probeIndices(set, this.split.heldOut, this.graph, this.config.probeSize);
+    const points = this.split.heldOut.slice(0, PROJECTION_POINTS);
+    this.probe = {
+      imageSize: set.imageSize,
+      tauS: this.config.tauS,
+      heatmap: this.sampleSet(heat),
+      target: targetDistribution(this.graph, heat, this.config.tauS),
+      points: this.sampleSet(points),
+    };
+    this.pcaReference = undefined;
+    this.emit({ type: 'probe', probe: this.probe });
+    return this.probe;
+  }
+
+  private sampleSet(indices: Int32Array): SampleSet {
+    const set = this.data!;
+    const per = set.imageSize * set.imageSize * 3;
+    const pixels = new Uint8Array(indices.length * per);
+    indices.forEach((idx, i) => pixels.set(set.pixels.subarray(idx * per, (idx + 1) * per), i * per));
+    return {
+      indices: Array.from(indices),
+      ids: Array.from(indices, (i) => set.ids[i]),
+      captions: Array.from(indices, (i) => set.captions[i]),
+      labels: Array.from(indices, (i) => (set.labels && set.labelNames && set.labels[i] >= 0 ? set.labelNames[set.labels[i]] : '')),
+      pixels,
+    };
+  }
+
+  /** Heatmap and projection of one run; failures are reported and never stop the run. */
+  private async visualise(run: Run): Promise<void> {
+    try {
+      const probe = this.ensureProbe();
+      if (!probe || !this.data) return;
+      const scalars = await run.model.scalars();
+      const heat = Int32Array.from(probe.heatmap.indices);
+      const learned = await learnedDistribution(run.model, this.data, heat, scalars.logitScale);
+      const { embeddings } = await embedSet(run.model, this.data, Int32Array.from(probe.points.indices));
+      const { points, explained } = pca2(embeddings, run.model.cfg.model.projDim);
+      const aligned = this.pcaReference ? procrustes2(points, this.pcaReference) : points;
+      if (run === this.runs[0]) this.pcaReference = aligned;
+      const P = heat.length;
+      this.emit({
+        type: 'viz',
+        viz: {
+          objective: run.objective,
+          step: run.trainer.step,
+          learned,
+          kind: usesTextTower(run.objective) ? 'image–text' : 'image–image',
+          kl: meanKL(probe.target, learned, P),
+          pca: aligned,
+          explained,
+        },
+      });
+    } catch (err) {
+      this.emit({ type: 'notice', message: `${run.objective}: the heatmap or projection failed at step ${run.trainer.step}: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
+  async embeddings(objective: ObjectiveName, cap: number) {
+    const run = this.runs.find((r) => r.objective === objective);
+    if (!run || !this.data || !this.split) return undefined;
+    const pool = Int32Array.from([...this.split.heldOut, ...this.split.train].slice(0, cap));
+    const { embeddings } = await embedSet(run.model, this.data, pool);
+    return Comlink.transfer({ dim: run.model.cfg.model.projDim, vectors: embeddings, samples: this.sampleSet(pool) }, [embeddings.buffer]);
   }
 
   private onGpu(): boolean {

@@ -25,8 +25,11 @@ describe('training in the worker', () => {
     await page.click('[data-testid=start]');
     await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 240_000 });
     await page.waitForTimeout(600); // last redraw tick
-    const traces = await chartData(page, 'loss-chart');
-    expect(traces.map((t) => t.name).sort()).toEqual(['CLIP', 'X-Sample']);
+    const all = await chartData(page, 'loss-chart');
+    const traces = all.filter((t) => t.name.endsWith(' train'));
+    expect(traces.map((t) => t.name).sort()).toEqual(['CLIP train', 'X-Sample train']);
+    // Held-out loss at the end of the run (evaluation every 50 steps and at the last one).
+    expect(all.filter((t) => t.name.endsWith(' held-out')).map((t) => t.x)).toEqual([[40], [40]]);
     for (const t of traces) {
       expect(t.x.length).toBe(40);
       t.y.forEach((v) => expect(Number.isFinite(v)).toBe(true));
@@ -72,7 +75,7 @@ describe('training in the worker', () => {
     expect(notice).toContain('webgpu failed');
     expect(notice).toContain('xsample at step 1');
     const traces = await chartData(page, 'loss-chart');
-    expect(traces[0].x).toEqual([1, 2, 3, 4]);
+    expect(traces.find((t) => t.name === 'X-Sample train')!.x).toEqual([1, 2, 3, 4]);
     await page.close();
   });
 });

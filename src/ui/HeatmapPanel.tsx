@@ -1,0 +1,116 @@
+import { useMemo, useState } from 'react';
+import type { ObjectiveName } from '../core/config';
+import type { ProbeInfo, RunViz } from '../worker/protocol';
+import { HoverCard } from './HoverCard';
+import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { Plot, type HoverPoint } from './Plot';
+
+/**
+ * The similarity graph, seen: the X-Sample target s of the probe batch next to each run's learned distribution p,
+ * on one colour scale, with how far p is from s (mean KL). Hovering a cell shows its two samples.
+ */
+export function HeatmapPanel({
+  probe,
+  viz,
+  objectives,
+  klHistory,
+}: {
+  probe?: ProbeInfo;
+  viz: Partial<Record<ObjectiveName, RunViz>>;
+  objectives: ObjectiveName[];
+  klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>>;
+}) {
+  const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number; value: number; name: string }>();
+  const panels = useMemo(() => {
+    if (!probe) return { zmax: 0, list: [] };
+    const P = probe.heatmap.indices.length;
+    const matrices: { name: string; key: string; z: Float32Array; note: string }[] = [
+      { name: `target s (τ_s = ${probe.tauS})`, key: 'target', z: probe.target, note: 'X-Sample target from the caption graph' },
+    ];
+    for (const o of objectives) {
+      const v = viz[o];
+      if (v) matrices.push({ name: `${OBJECTIVE_LABEL[o]} p, step ${v.step}`, key: o, z: v.learned, note: `learned ${v.kind} · KL(s‖p) = ${v.kl.toFixed(3)}` });
+    }
+    // One colour scale for all: up to the 99th percentile of every off-diagonal value.
+    const all: number[] = [];
+    for (const m of matrices) for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) if (i !== j) all.push(m.z[i * P + j]);
+    all.sort((a, b) => a - b);
+    const zmax = Math.max(1e-6, all[Math.floor(all.length * 0.99)] ?? 1);
+    return { zmax, list: matrices.map((m) => {
+      const rows: number[][] = [];
+      for (let i = 0; i < P; i++) rows.push(Array.from(m.z.subarray(i * P, (i + 1) * P)));
+      return {
+        ...m,
+        data: [{ type: 'heatmap', z: rows, zmin: 0, zmax, colorscale: 'Viridis', showscale: false, hoverinfo: 'none' }],
+        layout: {
+          title: { text: m.name, font: { size: 12 } },
+          margin: { l: 30, r: 10, t: 30, b: 30 },
+          height: 300,
+          xaxis: { title: { text: 'b' }, showticklabels: false },
+          yaxis: { title: { text: 'a' }, autorange: 'reversed', showticklabels: false, scaleanchor: 'x' },
+          uirevision: m.key,
+        },
+      };
+    }) };
+  }, [probe, viz, objectives]);
+  if (!probe) return <p className="hint">The heatmaps of a probe batch of held-out images appear once a run starts.</p>;
+  const P = probe.heatmap.indices.length;
+  const onHover = (name: string, z: Float32Array) => (p: HoverPoint) => {
+    const col = Number(p.x);
+    const row = Number(p.y);
+    if (Number.isInteger(row) && Number.isInteger(col)) setHover({ row, col, x: p.clientX, y: p.clientY, value: z[row * P + col], name });
+  };
+  return (
+    <section className="panel" aria-label="Similarity heatmaps" data-testid="heatmap-panel" data-size={P}>
+      <h2>Similarity graph: target and learned ({P} held-out images{probe.heatmap.labels[0] ? ', ordered by label' : ', ordered by the graph'})</h2>
+      <div className="heatmaps">
+        {panels.list.map((m) => (
+          <div key={m.key} className="heatmap" style={{ borderColor: m.key === 'target' ? '#999' : OBJECTIVE_COLOUR[m.key as ObjectiveName] }}>
+            <Plot testId={`heatmap-${m.key}`} data={m.data} layout={m.layout} className="plot heat" onHover={onHover(m.name, m.z)} onUnhover={() => setHover(undefined)} />
+            <div className="heat-note" data-testid={`heat-note-${m.key}`}>
+              {m.note}
+            </div>
+          </div>
+        ))}
+      </div>
+      <p className="hint">
+        One colour scale for all: 0 (dark) to {panels.zmax.toFixed(3)} (yellow, the 99th percentile). Rows a are anchors, columns b the
+        samples they are pulled towards; hover a cell to see both.
+      </p>
+      <KlChart klHistory={klHistory} />
+      {hover && (
+        <HoverCard
+          imageSize={probe.imageSize}
+          x={hover.x}
+          y={hover.y}
+          title={`${hover.name}: ${hover.value.toFixed(4)}`}
+          items={[
+            { set: probe.heatmap, index: hover.row, note: '(a, row)' },
+            { set: probe.heatmap, index: hover.col, note: '(b, column)' },
+          ]}
+        />
+      )}
+    </section>
+  );
+}
+
+function KlChart({ klHistory }: { klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>> }) {
+  const data = useMemo(
+    () =>
+      (Object.entries(klHistory) as [ObjectiveName, { step: number; kl: number }[]][]).map(([o, h]) => ({
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: OBJECTIVE_LABEL[o],
+        x: h.map((p) => p.step),
+        y: h.map((p) => p.kl),
+        line: { color: OBJECTIVE_COLOUR[o] },
+      })),
+    [klHistory],
+  );
+  const layout = useMemo(
+    () => ({ title: { text: 'How close p is to s: mean KL(s‖p), nats', font: { size: 12 } }, margin: { l: 40, r: 10, t: 28, b: 30 }, height: 180, showlegend: false, uirevision: 'kl' }),
+    [],
+  );
+  if (data.length === 0) return null;
+  return <Plot testId="kl-chart" data={data} layout={layout} className="plot tiny" />;
+}

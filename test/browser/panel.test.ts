@@ -1,0 +1,118 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chartData, launch, openApp, waitReady } from './harness';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** The z rows Plotly holds for a heatmap. */
+function heatmapZ(page: Page, testId: string): Promise<number[][]> {
+  return page.evaluate((id) => {
+    const el = document.querySelector(`[data-testid=${id}]`) as HTMLElement & { data?: { z: number[][] }[] };
+    return (el?.data?.[0]?.z ?? []).map((r) => Array.from(r));
+  }, testId);
+}
+
+/** Moves the real mouse over point i of a scatter plot (data -> pixel through Plotly's axes). */
+async function hoverPoint(page: Page, testId: string, i: number): Promise<void> {
+  await page.locator(`[data-testid=${testId}]`).scrollIntoViewIfNeeded();
+  const { x, y } = await page.evaluate(
+    ([id, k]) => {
+      const gd = document.querySelector(`[data-testid=${id}]`) as HTMLElement & {
+        data: { x: number[]; y: number[] }[];
+        _fullLayout: { xaxis: { _offset: number; d2p(v: number): number }; yaxis: { _offset: number; d2p(v: number): number } };
+      };
+      const r = gd.getBoundingClientRect();
+      const fl = gd._fullLayout;
+      return { x: r.left + fl.xaxis._offset + fl.xaxis.d2p(gd.data[0].x[k as number]), y: r.top + fl.yaxis._offset + fl.yaxis.d2p(gd.data[0].y[k as number]) };
+    },
+    [testId, i] as const,
+  );
+  await page.mouse.move(x, y);
+}
+
+describe('the live panel', () => {
+  it('updates every chart while it trains; heatmaps have the probe size; hovering shows captions; search highlights', async () => {
+    const { page, consoleErrors } = await openApp(
+      browser,
+      '#data=shapes&backend=wasm&objectives=clip,xsample&steps=40&batch=16&width=16&depth=1&heads=2&vizEvery=10&evalEvery=20&probe=24&graph=tfidf',
+    );
+    await waitReady(page);
+    await page.click('[data-testid=start]');
+    await page.waitForSelector('[data-testid=heatmap-xsample]', { timeout: 60_000 });
+    await expect.poll(async () => (await heatmapZ(page, 'heatmap-xsample')).length).toBe(24);
+    const target = await heatmapZ(page, 'heatmap-target');
+    expect(target).toHaveLength(24);
+    expect(target[0]).toHaveLength(24);
+    expect(target[3][3]).toBe(0); // self excluded
+    const lossA = await chartData(page, 'loss-chart');
+    const heatA = await heatmapZ(page, 'heatmap-xsample');
+    const projA = await chartData(page, 'projection-xsample');
+    await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 120_000 });
+    await page.waitForTimeout(600);
+    const lossB = await chartData(page, 'loss-chart');
+    expect(lossB[0].x.length).toBeGreaterThan(lossA[0].x.length);
+    expect(await heatmapZ(page, 'heatmap-xsample')).not.toEqual(heatA);
+    expect((await chartData(page, 'projection-xsample'))[0].x).not.toEqual(projA[0].x);
+    expect((await chartData(page, 'kl-chart')).map((t) => t.x.length)).toEqual([5, 5]); // steps 1, 10, 20, 30, 40
+    expect((await chartData(page, 'rate-chart'))[0].y).toHaveLength(40);
+    expect((await chartData(page, 'metrics-chart')).length).toBeGreaterThan(0);
+    expect(await page.textContent('[data-testid=heat-note-xsample]')).toMatch(/KL\(s‖p\) = \d/);
+
+    // Hover a point of the projection: the card shows its caption.
+    const projection = await chartData(page, 'projection-clip');
+    expect(projection[0].x.length).toBe(120); // the held-out split of 600 shapes
+    await hoverPoint(page, 'projection-clip', 7);
+    await page.waitForSelector('[data-testid=hover-card]');
+    expect(await page.textContent('[data-testid=hover-caption]')).toMatch(/^a (large|small) \w+ (circle|square|triangle|cross|ring)$/);
+    await page.mouse.move(5, 5);
+
+    await page.fill('[data-testid=projection-search]', 'red');
+    const count = Number((await page.textContent('[data-testid=search-count]'))!.split(' ')[0]);
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThan(120);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('computes UMAP off the main thread on demand', async () => {
+    const { page, consoleErrors } = await openApp(browser, '#data=shapes&backend=wasm&objectives=xsample&steps=5&batch=8&width=16&depth=1&heads=2&graph=tfidf');
+    await waitReady(page);
+    await page.click('[data-testid=start]');
+    await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 60_000 });
+    await page.click('[data-testid=compute-umap]');
+    await page.waitForSelector('[data-testid=projection-xsample]');
+    await expect.poll(async () => (await chartData(page, 'projection-xsample'))[0]?.x.length, { timeout: 120_000 }).toBe(600);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('keeps the whole config in the URL hash: a link reproduces it', async () => {
+    const { page } = await openApp(browser, '#data=shapes&backend=wasm&graph=tfidf');
+    await waitReady(page);
+    await page.fill('[data-testid=cfg-steps]', '123');
+    await page.fill('[data-testid=cfg-tauS]', '0.07');
+    await page.fill('[data-testid=cfg-seed]', '42');
+    await page.click('[data-testid=objective-simclr]');
+    await page.click('[data-testid=objective-clip]');
+    const hash = await page.evaluate(() => window.location.hash);
+    expect(hash).toContain('steps=123');
+    const again = await browser.newPage();
+    await again.goto(page.url());
+    await waitReady(again);
+    expect(await again.inputValue('[data-testid=cfg-steps]')).toBe('123');
+    expect(await again.inputValue('[data-testid=cfg-tauS]')).toBe('0.07');
+    expect(await again.inputValue('[data-testid=cfg-seed]')).toBe('42');
+    expect(await again.isChecked('[data-testid=objective-simclr]')).toBe(true);
+    expect(await again.isChecked('[data-testid=objective-clip]')).toBe(false);
+    expect(await again.isChecked('[data-testid=objective-xsample]')).toBe(true);
+    expect(await again.evaluate(() => window.location.hash)).toBe(hash);
+    await again.close();
+    await page.close();
+  });
+});
