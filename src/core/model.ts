@@ -58,11 +58,12 @@ export class ContrastiveModel implements TrainableModel {
     readonly cfg: TrainConfig,
     captions: readonly string[], // the vocabulary of the text tower comes from them
     private readonly graph?: CaptionGraph,
+    vocab?: string[], // a saved tokenizer (from a checkpoint) instead of one built from the captions
   ) {
     const { model: m, objective, seed } = cfg;
     initVit(this.params, m, visualRng(seed));
     if (usesTextTower(objective)) {
-      this.tokenizer = Tokenizer.fromCaptions(captions);
+      this.tokenizer = vocab ? new Tokenizer(vocab) : Tokenizer.fromCaptions(captions);
       initTextTower(this.params, m, this.tokenizer.size, textRng(seed));
     }
     if (objective === 'clip' || objective === 'xclip') this.params.addValues('logit_scale', [], new Float32Array([CLIP_INIT_LOG_SCALE]));

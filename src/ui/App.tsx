@@ -5,6 +5,7 @@ import { ConfigPanel } from './ConfigPanel';
 import { DatasetPanel, DEMO_NAME, DEMO_URL } from './DatasetPanel';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
 import { LossChart, OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { ExportPanel } from './ExportPanel';
 import { HeatmapPanel } from './HeatmapPanel';
 import { MetricsPanel } from './MetricsPanel';
 import { ProjectionPanel } from './ProjectionPanel';
@@ -181,6 +182,18 @@ export function App() {
           )}
           <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} />
           <MetricsPanel metrics={view.metrics} />
+          <ExportPanel
+            objectives={view.objectives}
+            steps={Object.fromEntries(view.objectives.map((o) => [o, view.histories[o]?.last?.step ?? 0]))}
+            saved={view.saved}
+            currentSave={view.currentSave}
+            busy={running || view.loading}
+            exportRun={actions.exportRun}
+            importRun={actions.importRun}
+            renameSaved={actions.renameSaved}
+            deleteSaved={actions.deleteSaved}
+            resumeSaved={actions.resumeSaved}
+          />
         </section>
         <section className="right">
           <HeatmapPanel probe={view.probe} viz={view.viz} objectives={view.objectives} klHistory={view.klHistory} />

@@ -15,6 +15,7 @@ import type {
   ProbeInfo,
   RunState,
   RunViz,
+  SavedRunSummary,
   SourceFile,
   TrainEvent,
 } from '../worker/protocol';
@@ -46,6 +47,8 @@ export interface TrainingView {
   graphProgress?: { done: number; total: number; cached: number };
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
   probe?: ProbeInfo;
+  saved: SavedRunSummary[];
+  currentSave?: string;
   viz: Partial<Record<ObjectiveName, RunViz>>;
   klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>>;
   loadProgress?: LoadProgress;
@@ -78,6 +81,7 @@ export function useTraining(initialBackend: BackendChoice) {
     metrics: {},
     viz: {},
     klHistory: {},
+    saved: [],
   });
   const [ready, setReady] = useState(false);
 
@@ -99,6 +103,8 @@ export function useTraining(initialBackend: BackendChoice) {
         histories.current = Object.fromEntries(e.objectives.map((o) => [o, emptyHistory()]));
         dirty.current = true;
         return setView((v) => ({ ...v, objectives: e.objectives, params: e.params, histories: histories.current, metrics: {}, viz: {}, klHistory: {} }));
+      case 'saved':
+        return setView((v) => ({ ...v, saved: e.runs, currentSave: e.current }));
       case 'probe':
         return setView((v) => ({ ...v, probe: e.probe, viz: {}, klHistory: {} }));
       case 'viz':
@@ -190,6 +196,11 @@ export function useTraining(initialBackend: BackendChoice) {
     cancelLoad: () => command((w) => w.api.cancelLoad()),
     preview: (n: number) => command((w) => w.api.preview(n)),
     targetNeighbours: (index: number, tauS: number, k: number) => command((w) => w.api.targetNeighbours(index, tauS, k)),
+    exportRun: (objective: ObjectiveName) => command((w) => w.api.exportRun(objective)),
+    importRun: (files: SourceFile[]) => command((w) => w.api.importRun(files)),
+    renameSaved: (id: string, name: string) => command((w) => w.api.renameSaved(id, name)),
+    deleteSaved: (id: string) => command((w) => w.api.deleteSaved(id)),
+    resumeSaved: (id: string) => command((w) => w.api.resumeSaved(id)),
     embeddings: (objective: ObjectiveName, cap: number) => command((w) => w.api.embeddings(objective, cap)),
     setGraphFile: (file: File) => command(async (w) => w.api.setGraphFile(file.name, await file.arrayBuffer())),
     configure: (cfg: TrainConfig, objectives: ObjectiveName[]) => command((w) => w.api.configure(cfg, objectives)),

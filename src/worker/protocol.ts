@@ -9,9 +9,10 @@ import type { StepReport } from '../core/trainer';
 import type { Detection } from '../data/formats';
 import type { FormatName, LoadReport } from '../data/loadReport';
 import type { LoadOptions, LoadProgress } from './datasetLoader';
+import type { SavedRunSummary } from './runStore';
 import type { SourceFile } from './sourceFiles';
 
-export type { LoadOptions, LoadProgress, SourceFile };
+export type { LoadOptions, LoadProgress, SavedRunSummary, SourceFile };
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -164,6 +165,7 @@ export type TrainEvent =
   | { type: 'load-progress'; progress: LoadProgress }
   | { type: 'graph-progress'; done: number; total: number; cached: number }
   | { type: 'load-report'; report: LoadReport; table?: Detection['table'] }
+  | { type: 'saved'; runs: SavedRunSummary[]; current?: string }
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string };
 
@@ -205,6 +207,16 @@ export interface TrainerApi {
   benchmark(request: BenchmarkRequest): Promise<BenchmarkResult[]>;
   /** Unit embeddings of up to `cap` samples (held-out first) of one run, for UMAP on the page. */
   embeddings(objective: ObjectiveName, cap: number): Promise<{ dim: number; vectors: Float32Array; samples: SampleSet } | undefined>;
+  /** Everything to take a run away: weights (TF.js and safetensors), config, metrics, histories, Projector files. */
+  exportRun(objective: ObjectiveName): Promise<Record<string, Uint8Array>>;
+  /** Loads exported weights (a zip, or model.json + its weights file) as a run, to continue or to evaluate. */
+  importRun(files: SourceFile[]): Promise<string>;
+  /** Runs kept in this browser (IndexedDB). */
+  savedRuns(): Promise<SavedRunSummary[]>;
+  renameSaved(id: string, name: string): Promise<void>;
+  deleteSaved(id: string): Promise<void>;
+  /** Restores a saved comparison on the loaded dataset (the same one it trained on), paused at its last step. */
+  resumeSaved(id: string): Promise<void>;
   /** Every run's config, loss history and metrics so far (for the headless experiment runner and exports). */
   results(): Promise<RunResult[]>;
   /** Makes the next step fail as a lost GPU device would (for the fallback test and for users to try it). */

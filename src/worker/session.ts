@@ -15,6 +15,10 @@ import { createStore, getMany, setMany } from 'idb-keyval';
 import { matchEmbeddings, parseEmbeddingFile, type ParsedEmbeddings } from '../text/embeddingFile';
 import { SentenceEncoder, type VectorCache } from '../text/sentenceEncoder';
 import { buildGraph } from './graphBuilder';
+import { buildExport } from './runExport';
+import { RunStore, type SavedRun, type SavedRunSummary } from './runStore';
+import { expandSources } from './sourceFiles';
+import { CheckpointError, configMismatch, importTfjs } from '../core/checkpoint';
 import { tfidfGraph } from '../text/tfidfGraph';
 import { startBackend } from './backends';
 import { loadDataset, type LoadOptions } from './datasetLoader';
@@ -58,6 +62,9 @@ const PROJECTION_POINTS = 500;
 /** On GPU backends a CPU copy of every run is kept this often, to resume from if the device is lost. */
 const GPU_CHECKPOINT_EVERY = 50;
 
+/** Runs are saved to IndexedDB this often (and on pause and at the end). */
+const SAVE_EVERY = 50;
+
 const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** Everything the worker holds: the backend, the dataset, the runs and the loop that trains them. */
@@ -80,6 +87,9 @@ export class TrainingSession implements TrainerApi {
   private loop?: Promise<void>;
   private failNextStep = false;
   private probe?: ProbeInfo;
+  private readonly store: RunStore | undefined = typeof indexedDB === 'undefined' ? undefined : new RunStore();
+  private saveId?: string;
+  private saveName?: string;
   private pcaReference?: Float32Array;
 
   private assets?: AssetUrls;
@@ -90,7 +100,9 @@ export class TrainingSession implements TrainerApi {
   async init(onEvent: EventSink, backend: BackendChoice, assets: AssetUrls): Promise<BackendInfo> {
     this.emit = onEvent;
     this.assets = assets;
-    return this.setBackend(backend);
+    const info = await this.setBackend(backend);
+    await this.emitSaved();
+    return info;
   }
 
   private loadEncoder(): Promise<SentenceEncoder> {
@@ -334,8 +346,10 @@ export class TrainingSession implements TrainerApi {
   }
 
   async pause(): Promise<void> {
-    if (this.state === 'running') this.setState('paused');
+    const wasRunning = this.state === 'running';
+    if (wasRunning) this.setState('paused');
     await this.loop;
+    if (wasRunning) await this.saveRuns();
   }
 
   async step(): Promise<void> {
@@ -433,6 +447,160 @@ export class TrainingSession implements TrainerApi {
     });
   }
 
+  async exportRun(objective: ObjectiveName): Promise<Record<string, Uint8Array>> {
+    const run = this.runs.find((r) => r.objective === objective);
+    if (!run || !this.data || !this.split) throw new Error(`there is no ${objective} run to export: train one first`);
+    const files = await buildExport({
+      model: run.model,
+      step: run.trainer.step,
+      history: run.history,
+      metrics: run.metrics,
+      set: this.data,
+      heldOut: this.split.heldOut,
+      dataset: this.emitDataset(),
+      backend: this.backend,
+    });
+    return Comlink.transfer(files, Object.values(files).map((f) => f.buffer as ArrayBuffer));
+  }
+
+  async importRun(input: SourceFile[]): Promise<string> {
+    if (!this.data || !this.split) throw new Error('load a dataset before importing weights: they are evaluated and trained on it');
+    const { files } = await expandSources(input);
+    const modelFile = files.find((f) => f.path === 'model.json' || f.path.endsWith('/model.json'));
+    if (!modelFile) throw new CheckpointError(`no model.json among ${files.map((f) => f.path).join(', ') || 'the files'}`);
+    const text = await modelFile.blob.text();
+    const paths: string[] = (JSON.parse(text).weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths);
+    const dir = modelFile.path.slice(0, modelFile.path.lastIndexOf('/') + 1);
+    const weightFile = files.find((f) => paths.some((p) => f.path === dir + p || f.path.endsWith(`/${p}`) || f.path === p));
+    if (!weightFile) throw new CheckpointError(`model.json names ${paths.join(', ')}, which is not among the files: choose both files, or the zip`);
+    const { meta, snapshot } = importTfjs(text, await weightFile.blob.arrayBuffer());
+    const problems = configMismatch(meta.config.model, this.config.model);
+    if (problems.length > 0) throw new CheckpointError(`these weights do not fit the current model: ${problems.join('; ')}. Set the model to match, then import again.`);
+    if (meta.config.model.imageSize !== this.data.imageSize) throw new CheckpointError(`the checkpoint expects ${meta.config.model.imageSize}px images; the dataset is at ${this.data.imageSize}px`);
+    await this.pause();
+    const objective = meta.config.objective;
+    const run = this.buildRun(objective, meta.vocab);
+    try {
+      run.model.params.restore(snapshot);
+    } catch (err) {
+      run.trainer.dispose();
+      run.model.dispose();
+      throw new CheckpointError(`the weights do not fit a ${objective} model: ${err instanceof Error ? err.message : err}`);
+    }
+    run.trainer.step = Math.min(meta.step, this.config.steps);
+    for (let i = 0; i < run.trainer.step; i++) run.trainer.nextBatch(); // the same batch order as an unbroken run
+    const old = this.runs.find((r) => r.objective === objective);
+    if (old) {
+      old.trainer.dispose();
+      old.model.dispose();
+    }
+    this.runs = [...this.runs.filter((r) => r.objective !== objective), run];
+    this.objectives = this.runs.map((r) => r.objective);
+    this.saveId ??= `run-${Date.now().toString(36)}`;
+    this.saveName ??= `imported ${objective} on ${this.data.name}`;
+    this.emitRuns();
+    this.setState('paused');
+    await this.evaluate(run);
+    await this.visualise(run);
+    const note = `imported ${objective} weights from ${meta.dataset ?? 'another dataset'} at step ${meta.step}${
+      meta.step < this.config.steps ? `; training continues to step ${this.config.steps}` : `; raise Steps above ${meta.step} to train on`
+    } (optimizer moments start afresh)`;
+    this.emit({ type: 'notice', message: note });
+    return note;
+  }
+
+  async savedRuns(): Promise<SavedRunSummary[]> {
+    return this.store ? this.store.list() : [];
+  }
+
+  async renameSaved(id: string, name: string): Promise<void> {
+    await this.store?.rename(id, name);
+    if (id === this.saveId) this.saveName = name;
+    await this.emitSaved();
+  }
+
+  async deleteSaved(id: string): Promise<void> {
+    await this.store?.remove(id);
+    if (id === this.saveId) this.saveId = undefined;
+    await this.emitSaved();
+  }
+
+  async resumeSaved(id: string): Promise<void> {
+    const saved = await this.store?.load(id);
+    if (!saved) throw new Error(`no saved run ${id}`);
+    if (!this.data || this.data.name !== saved.dataset.name || setSize(this.data) !== saved.dataset.size)
+      throw new Error(`"${saved.name}" trained on ${saved.dataset.name} (${saved.dataset.size} images): load that dataset first, then resume`);
+    await this.pause();
+    this.disposeRuns();
+    const graphChanged = saved.config.graph !== this.config.graph || saved.config.centreGraph !== this.config.centreGraph;
+    this.config = saved.config;
+    this.objectives = saved.objectives;
+    this.split = splitForSet(this.data, HELD_OUT_FRACTION, this.config.seed);
+    if (graphChanged) await this.rebuildGraph();
+    this.emitDataset();
+    this.runs = saved.runs.map((r) => {
+      const run = this.buildRun(r.objective, r.vocab);
+      run.model.params.restore(r.params);
+      run.trainer.optimizer.restore(r.optimizer);
+      run.trainer.step = r.step;
+      for (let i = 0; i < r.step; i++) run.trainer.nextBatch();
+      run.history = r.history;
+      run.metrics = r.metrics;
+      return run;
+    });
+    this.saveId = saved.id;
+    this.saveName = saved.name;
+    this.emitRuns();
+    const m = tf.memory();
+    for (const run of this.runs) {
+      for (const report of run.history) this.emit({ type: 'step', objective: run.objective, report, memory: { numTensors: m.numTensors, numBytes: m.numBytes } });
+      for (const metrics of run.metrics) this.emit({ type: 'metrics', objective: run.objective, metrics });
+      await this.visualise(run);
+    }
+    this.setState(this.runs.every((r) => r.trainer.done) ? 'done' : 'paused');
+    this.emit({ type: 'notice', message: `resumed "${saved.name}" at step ${Math.min(...this.runs.map((r) => r.trainer.step))}` });
+    await this.emitSaved();
+  }
+
+  /** Saves every run (weights, optimizer, history, metrics) under the current id; a failure is a notice, never fatal. */
+  private async saveRuns(): Promise<void> {
+    if (!this.store || !this.saveId || !this.data || this.runs.length === 0) return;
+    try {
+      const runs: SavedRun['runs'] = [];
+      for (const r of this.runs)
+        runs.push({
+          objective: r.objective,
+          step: r.trainer.step,
+          params: await r.model.params.snapshot(),
+          optimizer: await r.trainer.optimizer.snapshot(),
+          vocab: r.model.tokenizer?.vocab,
+          history: r.history,
+          metrics: r.metrics,
+        });
+      await this.store.save({
+        id: this.saveId,
+        name: this.saveName ?? this.saveId,
+        savedAt: new Date().toISOString(),
+        config: this.config,
+        objectives: this.objectives,
+        dataset: { name: this.data.name, size: setSize(this.data) },
+        runs,
+      });
+      await this.emitSaved();
+    } catch (err) {
+      this.emit({ type: 'notice', message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async emitSaved(): Promise<void> {
+    if (!this.store) return;
+    try {
+      this.emit({ type: 'saved', runs: await this.store.list(), current: this.saveId });
+    } catch {
+      /* listing is best effort */
+    }
+  }
+
   async simulateBackendFailure(): Promise<void> {
     this.failNextStep = true;
   }
@@ -447,13 +615,15 @@ export class TrainingSession implements TrainerApi {
     if (this.runs.length > 0) return;
     if (!this.data || !this.split || !this.graph) throw new Error('load a dataset before training');
     this.runs = this.objectives.map((objective) => this.buildRun(objective));
+    this.saveId = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+    this.saveName = `${this.objectives.join(' vs ')} on ${this.data.name}, seed ${this.config.seed}, ${new Date().toLocaleString()}`;
     this.emitRuns();
   }
 
   /** A fresh run from the seed: the image tower starts from the same weights for every objective. */
-  private buildRun(objective: ObjectiveName): Run {
-    const cfg = { ...this.config, objective };
-    const model = new ContrastiveModel(cfg, this.data!.allCaptions?.flat() ?? this.data!.captions, this.graph);
+  private buildRun(objective: ObjectiveName, vocab?: string[], config: TrainConfig = this.config): Run {
+    const cfg = { ...config, objective };
+    const model = new ContrastiveModel(cfg, this.data!.allCaptions?.flat() ?? this.data!.captions, this.graph, vocab);
     return { objective, model, trainer: new Trainer(model, this.data!, cfg, this.split!.train), history: [], metrics: [] };
   }
 
@@ -470,8 +640,10 @@ export class TrainingSession implements TrainerApi {
       await this.stepAll();
       if (this.runs.every((r) => r.trainer.done)) {
         this.setState('done');
+        await this.saveRuns();
         break;
       }
+      if (this.runs.some((r) => r.trainer.step % SAVE_EVERY === 0)) await this.saveRuns();
       await macrotask(); // lets pause / reset commands in
     }
   }

@@ -22,7 +22,7 @@ export async function expandSources(files: SourceFile[]): Promise<{ files: Sourc
   const broken: { path: string; reason: string }[] = [];
   for (const f of files) {
     if (IGNORED.test(f.path)) continue;
-    if (extension(f.path) !== 'zip') {
+    if (!(await isZip(f))) {
       out.push(f);
       continue;
     }
@@ -38,6 +38,15 @@ export async function expandSources(files: SourceFile[]): Promise<{ files: Sourc
     }
   }
   return { files: stripCommonFolder(out), broken };
+}
+
+/** A .zip, or a file without an extension that starts like one (PK\x03\x04). */
+async function isZip(f: SourceFile): Promise<boolean> {
+  const ext = extension(f.path);
+  if (ext === 'zip') return true;
+  if (ext !== '' || f.blob.size < 4) return false;
+  const head = new Uint8Array(await f.blob.slice(0, 4).arrayBuffer());
+  return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 }
 
 /** "photos/a/x.jpg", "photos/b/y.jpg" -> "a/x.jpg", "b/y.jpg": the folder the user picked is not a class. */

@@ -1,0 +1,208 @@
+import type { ModelConfig, TrainConfig } from './config';
+import type { ParamSnapshot } from './params';
+import * as tf from './tf';
+
+/**
+ * Weights out and back in, DOM-free:
+ *  - the TensorFlow.js format (model.json with a weights manifest + one .weights.bin, via tf.io.encodeWeights), with the
+ *    config, objective and tokenizer vocabulary in `userDefinedMetadata`;
+ *  - safetensors, with the image tower under timm's ViT names and layouts (so that it loads into
+ *    timm.models.vision_transformer.VisionTransformer), the rest under this app's names.
+ */
+
+export const CHECKPOINT_FORMAT = 'xsample-playground-checkpoint/1';
+
+export interface CheckpointMeta {
+  format: string;
+  config: TrainConfig;
+  step: number;
+  vocab?: string[]; // the text tower's tokenizer
+  dataset?: string;
+  createdAt: string;
+}
+
+export interface TfjsFiles {
+  modelJson: string;
+  weightsBin: Uint8Array;
+  weightsName: string;
+}
+
+export async function exportTfjs(snapshot: Record<string, ParamSnapshot>, meta: CheckpointMeta, weightsName = 'model.weights.bin'): Promise<TfjsFiles> {
+  const named = Object.entries(snapshot).map(([name, s]) => ({ name, tensor: tf.tensor(s.data, s.shape, 'float32') }));
+  try {
+    const { data, specs } = await tf.io.encodeWeights(named);
+    const modelJson = {
+      format: CHECKPOINT_FORMAT,
+      generatedBy: 'X-Sample Playground',
+      convertedBy: null,
+      modelTopology: null,
+      weightsManifest: [{ paths: [weightsName], weights: specs }],
+      userDefinedMetadata: meta,
+    };
+    const buf = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+    return { modelJson: JSON.stringify(modelJson, null, 1), weightsBin: new Uint8Array(buf as ArrayBuffer), weightsName };
+  } finally {
+    for (const n of named) n.tensor.dispose();
+  }
+}
+
+export class CheckpointError extends Error {}
+
+/** Reads model.json + its weights back into a snapshot; errors say what is wrong with the files. */
+export function importTfjs(modelJsonText: string, weights: ArrayBuffer): { meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> } {
+  let json: { format?: string; weightsManifest?: { weights: tf.io.WeightsManifestEntry[] }[]; userDefinedMetadata?: CheckpointMeta };
+  try {
+    json = JSON.parse(modelJsonText);
+  } catch (e) {
+    throw new CheckpointError(`model.json is not valid JSON (${e instanceof Error ? e.message : e})`);
+  }
+  const meta = json.userDefinedMetadata;
+  if (!meta || meta.format !== CHECKPOINT_FORMAT || !json.weightsManifest)
+    throw new CheckpointError(`model.json was not written by this app (format ${json.format ?? meta?.format ?? 'unknown'}); expected ${CHECKPOINT_FORMAT}`);
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (weights.byteLength !== expected) throw new CheckpointError(`the weights file has ${weights.byteLength} bytes; model.json describes ${expected}`);
+  const tensors = tf.io.decodeWeights(weights, specs);
+  const snapshot: Record<string, ParamSnapshot> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    snapshot[name] = { shape: t.shape.slice(), data: t.dataSync() as Float32Array };
+    t.dispose();
+  }
+  return { meta, snapshot };
+}
+
+/** Why a checkpoint cannot be used with a model config (empty when it can). */
+export function configMismatch(saved: ModelConfig, current: ModelConfig): string[] {
+  const keys: (keyof ModelConfig)[] = ['imageSize', 'patchSize', 'width', 'depth', 'heads', 'mlpRatio', 'projDim', 'textWidth', 'textDepth', 'maxTokens'];
+  return keys.filter((k) => saved[k] !== current[k]).map((k) => `${k} is ${saved[k]} in the checkpoint but ${current[k]} in the current model`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// safetensors
+
+function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}
+
+/**
+ * The image tower under timm's names and layouts ([out, in] matrices, fused qkv, conv patch embedding
+ * [D, 3, P, P], pos_embed [1, N, D], head with a zero bias); other parameters keep this app's names and shapes.
+ */
+export function toTimmTensors(snapshot: Record<string, ParamSnapshot>, m: ModelConfig): Record<string, ParamSnapshot> {
+  const out: Record<string, ParamSnapshot> = {};
+  const get = (n: string) => {
+    const s = snapshot[n];
+    if (!s) throw new CheckpointError(`the snapshot lacks ${n}`);
+    return s;
+  };
+  const D = m.width;
+  const P = m.patchSize;
+  const used = new Set<string>();
+  const take = (n: string) => {
+    used.add(n);
+    return get(n);
+  };
+  // Patch embedding: ours (P·P·3, D) with row index (py·P + px)·3 + c; timm's conv weight (D, 3, P, P).
+  const pe = take('visual.patch_embed.proj.weight').data;
+  const conv = new Float32Array(D * 3 * P * P);
+  for (let d = 0; d < D; d++)
+    for (let c = 0; c < 3; c++)
+      for (let py = 0; py < P; py++) for (let px = 0; px < P; px++) conv[((d * 3 + c) * P + py) * P + px] = pe[((py * P + px) * 3 + c) * D + d];
+  out['patch_embed.proj.weight'] = { shape: [D, 3, P, P], data: conv };
+  out['patch_embed.proj.bias'] = take('visual.patch_embed.proj.bias');
+  const pos = take('visual.pos_embed');
+  out.pos_embed = { shape: [1, ...pos.shape], data: pos.data };
+  const linearT = (from: string, to: string) => {
+    const w = take(`${from}.weight`);
+    out[`${to}.weight`] = { shape: [w.shape[1], w.shape[0]], data: transpose2d(w.data, w.shape[0], w.shape[1]) };
+    const b = snapshot[`${from}.bias`];
+    if (b) {
+      used.add(`${from}.bias`);
+      out[`${to}.bias`] = b;
+    }
+  };
+  for (let i = 0; i < m.depth; i++) {
+    const v = `visual.blocks.${i}`;
+    const t = `blocks.${i}`;
+    for (const n of ['norm1', 'norm2']) {
+      out[`${t}.${n}.weight`] = take(`${v}.${n}.weight`);
+      out[`${t}.${n}.bias`] = take(`${v}.${n}.bias`);
+    }
+    const q = take(`${v}.attn.q.weight`);
+    const k = take(`${v}.attn.k.weight`);
+    const val = take(`${v}.attn.v.weight`);
+    const qkv = new Float32Array(3 * D * D);
+    [q, k, val].forEach((w, j) => qkv.set(transpose2d(w.data, D, D), j * D * D));
+    out[`${t}.attn.qkv.weight`] = { shape: [3 * D, D], data: qkv };
+    const qkvBias = new Float32Array(3 * D);
+    ['q', 'k', 'v'].forEach((n, j) => qkvBias.set(take(`${v}.attn.${n}.bias`).data, j * D));
+    out[`${t}.attn.qkv.bias`] = { shape: [3 * D], data: qkvBias };
+    linearT(`${v}.attn.proj`, `${t}.attn.proj`);
+    linearT(`${v}.mlp.fc1`, `${t}.mlp.fc1`);
+    linearT(`${v}.mlp.fc2`, `${t}.mlp.fc2`);
+  }
+  out['norm.weight'] = take('visual.norm.weight');
+  out['norm.bias'] = take('visual.norm.bias');
+  linearT('visual.head', 'head');
+  out['head.bias'] = { shape: [m.projDim], data: new Float32Array(m.projDim) };
+  for (const [n, s] of Object.entries(snapshot)) if (!used.has(n)) out[n] = s;
+  return out;
+}
+
+/** safetensors bytes: 8-byte little-endian header length, the JSON header (padded with spaces to 8 bytes), the data. */
+export function encodeSafetensors(tensors: Record<string, ParamSnapshot>, metadata: Record<string, string>): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const n of names) {
+    const bytes = tensors[n].data.length * 4;
+    header[n] = { dtype: 'F32', shape: tensors[n].shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.length;
+  for (const n of names) {
+    const d = tensors[n].data;
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);
+    at += d.byteLength;
+  }
+  return out;
+}
+
+export interface SafetensorsHeader {
+  headerLength: number;
+  metadata: Record<string, string>;
+  tensors: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+}
+
+export function parseSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const json = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  const { __metadata__, ...tensors } = json;
+  return { headerLength: n, metadata: __metadata__ ?? {}, tensors };
+}
+
+/** The keyword arguments of timm's VisionTransformer that this image tower maps onto. */
+export function timmKwargs(m: ModelConfig): Record<string, unknown> {
+  return {
+    img_size: m.imageSize,
+    patch_size: m.patchSize,
+    in_chans: 3,
+    embed_dim: m.width,
+    depth: m.depth,
+    num_heads: m.heads,
+    mlp_ratio: m.mlpRatio,
+    qkv_bias: true,
+    class_token: false,
+    global_pool: 'avg',
+    fc_norm: false,
+    num_classes: m.projDim,
+  };
+}

@@ -1,0 +1,123 @@
+import { zipSync } from 'fflate';
+import { useState } from 'react';
+import type { ObjectiveName } from '../core/config';
+import type { SavedRunSummary, SourceFile } from '../worker/protocol';
+import { fromFileList } from './collectFiles';
+import { OBJECTIVE_LABEL } from './LossChart';
+import { loadPlotly } from './Plot';
+
+/** Every chart on the page as PNG bytes, named by its test id (loss-chart.png, heatmap-xsample.png, …). */
+async function chartPngs(): Promise<Record<string, Uint8Array>> {
+  const P = await loadPlotly();
+  const out: Record<string, Uint8Array> = {};
+  for (const el of document.querySelectorAll<HTMLElement>('.js-plotly-plot[data-testid]')) {
+    const url = await P.toImage(el, { format: 'png', width: Math.max(400, el.clientWidth), height: Math.max(200, el.clientHeight) });
+    out[`charts/${el.dataset.testid}.png`] = Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0));
+  }
+  return out;
+}
+
+function download(name: string, bytes: Uint8Array): void {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
+}
+
+/** Export each run as a zip, import weights back, and the runs kept in this browser. */
+export function ExportPanel({
+  objectives,
+  steps,
+  saved,
+  currentSave,
+  busy,
+  exportRun,
+  importRun,
+  renameSaved,
+  deleteSaved,
+  resumeSaved,
+}: {
+  objectives: ObjectiveName[];
+  steps: Partial<Record<ObjectiveName, number>>;
+  saved: SavedRunSummary[];
+  currentSave?: string;
+  busy: boolean;
+  exportRun: (o: ObjectiveName) => Promise<Record<string, Uint8Array> | undefined>;
+  importRun: (files: SourceFile[]) => Promise<string | undefined>;
+  renameSaved: (id: string, name: string) => Promise<unknown>;
+  deleteSaved: (id: string) => Promise<unknown>;
+  resumeSaved: (id: string) => Promise<unknown>;
+}) {
+  const [working, setWorking] = useState<string>();
+  const [names, setNames] = useState<Record<string, string>>({});
+  const doExport = async (o: ObjectiveName) => {
+    setWorking(`exporting ${OBJECTIVE_LABEL[o]}…`);
+    try {
+      const files = await exportRun(o);
+      if (!files) return;
+      const all = { ...files, ...(await chartPngs()) };
+      download(`xsample-playground-${o}-step${steps[o] ?? 0}.zip`, zipSync(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, [v, { level: k.endsWith('.png') ? 0 : 6 }]]))));
+    } finally {
+      setWorking(undefined);
+    }
+  };
+  return (
+    <section className="panel" aria-label="Export and saved runs" data-testid="export-panel">
+      <h2>Take the results away</h2>
+      <div className="data-buttons">
+        {objectives.map((o) => (
+          <button key={o} onClick={() => void doExport(o)} disabled={busy || working !== undefined || !steps[o]} data-testid={`export-${o}`} title="weights (TF.js + safetensors), config, metrics, histories, Projector files, charts">
+            Export {OBJECTIVE_LABEL[o]} (.zip)
+          </button>
+        ))}
+        <label className={`button${busy ? ' disabled' : ''}`} title="an exported zip, or model.json with its .weights.bin">
+          Import weights…
+          <input
+            type="file"
+            multiple
+            hidden
+            disabled={busy}
+            accept=".zip,.json,.bin"
+            data-testid="import-weights"
+            onChange={(e) => {
+              if (e.target.files && e.target.files.length > 0) void importRun(fromFileList(e.target.files));
+              e.target.value = '';
+            }}
+          />
+        </label>
+      </div>
+      {working && <p className="hint">{working}</p>}
+      <h2>Saved in this browser</h2>
+      {saved.length === 0 ? (
+        <p className="hint">Runs are saved here as they train (every 50 steps, on pause and at the end), with their weights.</p>
+      ) : (
+        <ul className="saved" data-testid="saved-runs">
+          {saved.map((r) => (
+            <li key={r.id} data-testid="saved-run" data-id={r.id}>
+              <input value={names[r.id] ?? r.name} onChange={(e) => setNames({ ...names, [r.id]: e.target.value })} aria-label="run name" data-testid="saved-name" />
+              <small>
+                {r.objectives.map((o, i) => `${OBJECTIVE_LABEL[o]} ${r.steps[i]}`).join(', ')} steps · {r.dataset.name} · {new Date(r.savedAt).toLocaleString()}
+                {r.id === currentSave && ' · current'}
+              </small>
+              <span className="saved-actions">
+                {names[r.id] !== undefined && names[r.id] !== r.name && (
+                  <button onClick={() => void renameSaved(r.id, names[r.id])} data-testid="saved-rename">
+                    Rename
+                  </button>
+                )}
+                <button onClick={() => void resumeSaved(r.id)} disabled={busy} data-testid="saved-resume">
+                  Resume
+                </button>
+                <button onClick={() => void deleteSaved(r.id)} disabled={busy} data-testid="saved-delete">
+                  Delete
+                </button>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

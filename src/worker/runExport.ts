@@ -1,0 +1,126 @@
+import { strToU8 } from 'fflate';
+import { CHECKPOINT_FORMAT, encodeSafetensors, exportTfjs, timmKwargs, toTimmTensors } from '../core/checkpoint';
+import type { ImageSet } from '../core/dataset';
+import { embedSet, type EvalMetrics } from '../core/evaluate';
+import { historyCsv, metadataTsv, metricsCsv, pointsCsv, projectorConfig, spriteGrid, vectorsTsv } from '../core/exportFiles';
+import type { ContrastiveModel } from '../core/model';
+import { pca2 } from '../core/projection';
+import type { StepReport } from '../core/trainer';
+import type { BackendInfo, DatasetSummary } from './protocol';
+
+/** Held-out samples in the Projector files (the Projector itself handles about this many smoothly). */
+export const PROJECTOR_CAP = 5000;
+
+const INPUT_NOTE = 'RGB in [0, 1], centre-cropped and resized to img_size, then (x - 0.5) / 0.25, channels first for timm';
+
+function readme(objective: string, cfg: ContrastiveModel['cfg']): string {
+  const kw = Object.entries(timmKwargs(cfg.model))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? `'${v}'` : v === true ? 'True' : v === false ? 'False' : v}`)
+    .join(', ');
+  return `X-Sample Playground export: ${objective}
+
+model.json + model.weights.bin   TensorFlow.js weights (tf.io format); config, step and tokenizer in userDefinedMetadata.
+                                 Load back in the app with "Import weights".
+model.safetensors                The image tower under timm's ViT names and layouts; text tower and scalars under this
+                                 app's names. In Python:
+
+    import timm, torch
+    from safetensors.torch import load_file
+    from timm.models.vision_transformer import VisionTransformer
+    model = VisionTransformer(${kw})
+    state = {k: v for k, v in load_file('model.safetensors').items() if not k.startswith(('text.', 'logit_'))}
+    model.load_state_dict(state)
+    # input: ${INPUT_NOTE}
+
+config.json                      The run's config, the timm arguments above and the dataset.
+history.csv / history.json       Loss, learning rate and step time of every step.
+metrics.csv / metrics.json       Held-out metrics at every evaluation.
+projector/                       vectors.tsv, metadata.tsv, sprite.png and projector_config.pbtxt for
+                                 https://projector.tensorflow.org (Load, then choose the files).
+projection.csv                   The 2-D PCA coordinates of the same samples.
+`;
+}
+
+/** RGB thumbnails laid out in the Projector's square sprite grid, as PNG bytes. */
+async function spritePng(set: ImageSet, indices: Int32Array): Promise<Uint8Array> {
+  const S = set.imageSize;
+  const { columns, width, height } = spriteGrid(indices.length, S);
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  const img = ctx.createImageData(width, height);
+  const per = S * S * 3;
+  indices.forEach((idx, k) => {
+    const ox = (k % columns) * S;
+    const oy = Math.floor(k / columns) * S;
+    for (let y = 0; y < S; y++)
+      for (let x = 0; x < S; x++) {
+        const src = idx * per + (y * S + x) * 3;
+        const dst = ((oy + y) * width + ox + x) * 4;
+        img.data[dst] = set.pixels[src];
+        img.data[dst + 1] = set.pixels[src + 1];
+        img.data[dst + 2] = set.pixels[src + 2];
+        img.data[dst + 3] = 255;
+      }
+  });
+  ctx.putImageData(img, 0, 0);
+  return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+}
+
+export async function buildExport(args: {
+  model: ContrastiveModel;
+  step: number;
+  history: StepReport[];
+  metrics: EvalMetrics[];
+  set: ImageSet;
+  heldOut: Int32Array;
+  dataset: DatasetSummary;
+  backend?: BackendInfo;
+}): Promise<Record<string, Uint8Array>> {
+  const { model, step, set } = args;
+  const cfg = model.cfg;
+  const snapshot = await model.params.snapshot();
+  const meta = { format: CHECKPOINT_FORMAT, config: cfg, step, vocab: model.tokenizer?.vocab, dataset: set.name, createdAt: new Date().toISOString() };
+  const tfjs = await exportTfjs(snapshot, meta);
+  const safetensors = encodeSafetensors(toTimmTensors(snapshot, cfg.model), {
+    format: 'pt',
+    objective: cfg.objective,
+    step: String(step),
+    timm_kwargs: JSON.stringify(timmKwargs(cfg.model)),
+    input: INPUT_NOTE,
+  });
+  const history = args.history.map((h) => ({ step: h.step, loss: h.loss, lr: h.lr, ms: h.ms, logitScale: h.scalars.logitScale }));
+  const pool = args.heldOut.slice(0, PROJECTOR_CAP);
+  const { embeddings } = await embedSet(model, set, pool);
+  const d = cfg.model.projDim;
+  const rows = {
+    ids: Array.from(pool, (i) => set.ids[i]),
+    captions: Array.from(pool, (i) => set.captions[i]),
+    labels: Array.from(pool, (i) => (set.labels && set.labelNames && set.labels[i] >= 0 ? set.labelNames[set.labels[i]] : '')),
+  };
+  const { points } = pca2(embeddings, d);
+  const json = (v: unknown) => strToU8(JSON.stringify(v, null, 2));
+  return {
+    'README.txt': strToU8(readme(cfg.objective, cfg)),
+    'model.json': strToU8(tfjs.modelJson),
+    [tfjs.weightsName]: tfjs.weightsBin,
+    'model.safetensors': safetensors,
+    'config.json': json({
+      objective: cfg.objective,
+      step,
+      config: cfg,
+      timm: { class: 'timm.models.vision_transformer.VisionTransformer', kwargs: timmKwargs(cfg.model), input: INPUT_NOTE },
+      dataset: args.dataset,
+      backend: args.backend,
+      exportedAt: meta.createdAt,
+    }),
+    'metrics.json': json(args.metrics),
+    'metrics.csv': strToU8(metricsCsv(args.metrics)),
+    'history.json': json(history),
+    'history.csv': strToU8(historyCsv(history)),
+    'projector/vectors.tsv': strToU8(vectorsTsv(embeddings, d)),
+    'projector/metadata.tsv': strToU8(metadataTsv(rows)),
+    'projector/sprite.png': await spritePng(set, pool),
+    'projector/projector_config.pbtxt': strToU8(projectorConfig(`${cfg.objective} step ${step}`, pool.length, d, set.imageSize)),
+    'projection.csv': strToU8(pointsCsv(points, rows)),
+  };
+}
