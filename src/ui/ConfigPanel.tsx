@@ -83,7 +83,7 @@ export function ConfigPanel({ config, objectives, disabled, errors, onChange, on
             Embeddings file…
             <input
               type="file"
-              hidden
+              className="visually-hidden"
               accept=".npy,.json,.csv"
               data-testid="graph-file"
               onChange={(e) => {

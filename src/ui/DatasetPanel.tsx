@@ -91,7 +91,7 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
             ref={folderInput}
             type="file"
             multiple
-            hidden
+            className="visually-hidden"
             disabled={busy}
             data-testid="folder-input"
             onChange={(e) => e.target.files && e.target.files.length > 0 && load(fromFileList(e.target.files))}
@@ -102,7 +102,7 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
           <input
             type="file"
             multiple
-            hidden
+            className="visually-hidden"
             disabled={busy}
             accept="image/*,.zip,.csv,.tsv,.jsonl,.json,.txt,.caption"
             data-testid="files-input"

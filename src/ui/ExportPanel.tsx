@@ -77,7 +77,7 @@ export function ExportPanel({
           <input
             type="file"
             multiple
-            hidden
+            className="visually-hidden"
             disabled={busy}
             accept=".zip,.json,.bin"
             data-testid="import-weights"

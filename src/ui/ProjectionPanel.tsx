@@ -77,12 +77,9 @@ export function ProjectionPanel({
             mode: 'markers',
             x: Array.from({ length: n }, (_, i) => pic.points[i * 2]),
             y: Array.from({ length: n }, (_, i) => pic.points[i * 2 + 1]),
-            marker: {
-              color: colour,
-              size: match.map((m) => (m ? 11 : 6)),
-              opacity: q ? match.map((m) => (m ? 1 : 0.15)) : 0.8,
-              line: { width: match.map((m) => (m ? 2 : 0)), color: '#000' },
-            },
+            marker: q
+              ? { color: colour, size: match.map((m) => (m ? 11 : 6)), opacity: match.map((m) => (m ? 1 : 0.15)), line: { width: match.map((m) => (m ? 2 : 0)), color: '#000' } }
+              : { color: colour, size: 6, opacity: 0.8 },
             hoverinfo: 'none',
           },
         ],

@@ -231,3 +231,25 @@ describe('loading while training, cancelling, orientation', () => {
     await page.close();
   });
 });
+
+describe('drag and drop', () => {
+  it('loads files dropped on the page', async () => {
+    const { page, consoleErrors } = await openApp(browser, '#data=shapes&backend=wasm');
+    await waitReady(page);
+    const images = await Promise.all(['red', 'blue', 'green'].map((c) => png(c)));
+    await page.evaluate(async (pngs) => {
+      const dt = new DataTransfer();
+      ['red', 'blue', 'green'].forEach((c, i) => {
+        dt.items.add(new File([new Uint8Array(pngs[i])], `${c}.png`, { type: 'image/png' }));
+        dt.items.add(new File([`a ${c} dot`], `${c}.txt`, { type: 'text/plain' }));
+      });
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, images.map((b) => Array.from(b)));
+    await waitLoaded(page, '6 files');
+    const r = await reportOf(page);
+    expect(r.format).toBe('sidecar');
+    expect(r.images).toBe(3);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+});

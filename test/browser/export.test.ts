@@ -75,13 +75,12 @@ describe('taking results away', () => {
     await expect.poll(() => page.inputValue('[data-testid=saved-name]')).toBe('my first comparison');
     await page.click('[data-testid=saved-resume]');
     await expect.poll(async () => Number(await page.getAttribute('[data-testid=progress]', 'data-step'))).toBe(pausedAt);
-    const resumed = (await chartData(page, 'loss-chart')).filter((t) => t.name.endsWith('train'));
-    expect(resumed.map((t) => t.x.length)).toEqual([pausedAt, pausedAt]);
+    const trainLengths = async () => (await chartData(page, 'loss-chart')).filter((t) => t.name.endsWith('train')).map((t) => t.x.length);
+    await expect.poll(trainLengths).toEqual([pausedAt, pausedAt]);
     await page.click('[data-testid=start]');
     await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 120_000 });
-    await page.waitForTimeout(600);
+    await expect.poll(trainLengths).toEqual([40, 40]);
     const done = (await chartData(page, 'loss-chart')).filter((t) => t.name.endsWith('train'));
-    expect(done.map((t) => t.x.length)).toEqual([40, 40]);
     expect(done[0].x.slice(0, 3)).toEqual([1, 2, 3]);
     await page.click('[data-testid=saved-delete]');
     await expect.poll(() => page.locator('[data-testid=saved-run]').count()).toBe(0);

@@ -24,7 +24,9 @@ describe('training in the worker', () => {
     const t0 = await page.evaluate(() => performance.now());
     await page.click('[data-testid=start]');
     await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 240_000 });
-    await page.waitForTimeout(600); // last redraw tick
+    // Charts redraw one per task after the last tick: wait until the loss chart holds every step.
+    await expect.poll(async () => (await chartData(page, 'loss-chart')).filter((t) => t.name.endsWith(' train')).map((t) => t.x.length)).toEqual([40, 40]);
+    await expect.poll(async () => (await chartData(page, 'loss-chart')).length).toBe(4);
     const all = await chartData(page, 'loss-chart');
     const traces = all.filter((t) => t.name.endsWith(' train'));
     expect(traces.map((t) => t.name).sort()).toEqual(['CLIP train', 'X-Sample train']);
@@ -35,8 +37,7 @@ describe('training in the worker', () => {
       t.y.forEach((v) => expect(Number.isFinite(v)).toBe(true));
       expect(mean(t.y.slice(-8))).toBeLessThan(mean(t.y.slice(0, 5)));
     }
-    const scale = await chartData(page, 'scale-chart');
-    expect(scale[0].y.length).toBe(40);
+    await expect.poll(async () => (await chartData(page, 'scale-chart'))[0]?.y.length).toBe(40);
     const during = (await longTasks()).slice(before).filter((t) => t.start >= t0);
     expect(during.filter((t) => t.duration > 200)).toEqual([]);
     expect(consoleErrors).toEqual([]);
@@ -74,8 +75,7 @@ describe('training in the worker', () => {
     const notice = await page.textContent('[data-testid=notice]');
     expect(notice).toContain('webgpu failed');
     expect(notice).toContain('xsample at step 1');
-    const traces = await chartData(page, 'loss-chart');
-    expect(traces.find((t) => t.name === 'X-Sample train')!.x).toEqual([1, 2, 3, 4]);
+    await expect.poll(async () => (await chartData(page, 'loss-chart')).find((t) => t.name === 'X-Sample train')?.x).toEqual([1, 2, 3, 4]);
     await page.close();
   });
 });
