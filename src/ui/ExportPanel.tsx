@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { ObjectiveName } from '../core/config';
 import type { SavedRunSummary, SourceFile } from '../worker/protocol';
 import { fromFileList } from './collectFiles';
+import { download } from './download';
 import { OBJECTIVE_LABEL } from './LossChart';
 import { loadPlotly } from './Plot';
 
@@ -15,15 +16,6 @@ async function chartPngs(): Promise<Record<string, Uint8Array>> {
     out[`charts/${el.dataset.testid}.png`] = Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0));
   }
   return out;
-}
-
-function download(name: string, bytes: Uint8Array): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 5000);
 }
 
 /** Export each run as a zip, import weights back, and the runs kept in this browser. */
@@ -58,7 +50,7 @@ export function ExportPanel({
       const files = await exportRun(o);
       if (!files) return;
       const all = { ...files, ...(await chartPngs()) };
-      download(`xsample-playground-${o}-step${steps[o] ?? 0}.zip`, zipSync(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, [v, { level: k.endsWith('.png') ? 0 : 6 }]]))));
+      download(`xsample-playground-${o}-step${steps[o] ?? 0}.zip`, zipSync(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, [v, { level: k.endsWith('.png') ? 0 : 6 }]]))), 'application/zip');
     } finally {
       setWorking(undefined);
     }

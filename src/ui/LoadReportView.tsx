@@ -1,17 +1,9 @@
 import { useState } from 'react';
 import type { ColumnChoice, Detection } from '../data/formats';
 import type { LoadReport } from '../data/loadReport';
+import { download } from './download';
 
 const SHOWN = 50;
-
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 /** Counts, the format found, every file not used with its reason, a JSON download and (for tables) a column picker. */
 export function LoadReportView({ report, table, onPickColumns }: { report: LoadReport; table?: Detection['table']; onPickColumns: (c: ColumnChoice) => void }) {

@@ -131,7 +131,7 @@ export function useTraining(initialBackend: BackendChoice) {
       case 'load-report':
         return setView((v) => ({ ...v, report: e.report, table: e.table }));
       case 'notice':
-        return setView((v) => ({ ...v, notices: [...v.notices.slice(-4), e.message] }));
+        return setView((v) => ({ ...v, notices: [...v.notices.filter((n) => n !== e.message).slice(-2), e.message] }));
       case 'error':
         return setView((v) => ({ ...v, errors: [...v.errors.slice(-4), e.message] }));
     }
