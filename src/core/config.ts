@@ -47,7 +47,6 @@ export interface TrainConfig {
   centreGraph: boolean; // subtract the mean caption vector first (templated captions otherwise all look alike)
   seed: number; // seeds weights, batch order and augmentation
   backend: BackendChoice;
-  reportEvery: number; // steps between two progress events
   evalEvery: number; // steps between two evaluations on the held-out split (and one at the end)
   vizEvery: number; // steps between two updates of the heatmaps and projections
   probeSize: number; // held-out samples in the heatmaps' probe batch
@@ -93,7 +92,6 @@ export const DEFAULT_CONFIG: TrainConfig = {
   centreGraph: true,
   seed: 0,
   backend: 'auto',
-  reportEvery: 1,
   evalEvery: 50,
   vizEvery: 25,
   probeSize: 48,

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { BackendChoice } from '../core/config';
-import type { DatasetPayload, EventSink, LoadOptions, SourceFile, TrainerApi } from './protocol';
+import type { EventSink, LoadOptions, SourceFile, TrainerApi } from './protocol';
 
 /** Starts the training worker and returns its typed API; events arrive through onEvent. */
 export async function startTrainingWorker(onEvent: EventSink, backend: BackendChoice) {
@@ -14,8 +14,6 @@ export async function startTrainingWorker(onEvent: EventSink, backend: BackendCh
   return {
     api,
     info,
-    /** Sends a decoded dataset, transferring its pixel buffer (the caller's copy becomes empty). */
-    loadData: (data: DatasetPayload) => api.loadData(Comlink.transfer(data, [data.pixels.buffer])),
     /** Files and Blobs are cloned by reference: their bytes are not copied. */
     loadFiles: (files: SourceFile[], source: string, opts: LoadOptions) => api.loadFiles(files, source, opts),
     terminate: () => worker.terminate(),

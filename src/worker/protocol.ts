@@ -23,17 +23,6 @@ export interface BackendInfo {
   notice?: string; // why the active backend differs from the requested one
 }
 
-/** A decoded dataset as sent to the worker (pixels: N·S·S·3 uint8, transferred). */
-export interface DatasetPayload {
-  name: string;
-  imageSize: number;
-  pixels: Uint8Array;
-  ids: string[];
-  captions: string[];
-  labels?: Int32Array;
-  labelNames?: string[];
-}
-
 export interface DatasetSummary {
   name: string;
   size: number;
@@ -179,8 +168,6 @@ export interface TrainerApi {
   /** The X-Sample target distribution of one sample over the training set at τ_s: its top-k neighbours. */
   targetNeighbours(index: number, tauS: number, k: number): Promise<TargetNeighbours | undefined>;
   setBackend(choice: BackendChoice): Promise<BackendInfo>;
-  /** Replaces the dataset; any run is reset. */
-  loadData(data: DatasetPayload): Promise<DatasetSummary>;
   /**
    * Loads files, folders and zips the user chose (decoded in the worker). A run keeps training while they load;
    * it is replaced only when the new data is ready, and kept when nothing in it can be used.

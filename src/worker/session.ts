@@ -28,7 +28,6 @@ import type {
   BackendInfo,
   BenchmarkRequest,
   BenchmarkResult,
-  DatasetPayload,
   DatasetPreview,
   DatasetSummary,
   EventSink,
@@ -214,14 +213,6 @@ export class TrainingSession implements TrainerApi {
     this.emit({ type: 'backend', info: this.backend });
     if (this.backend.notice) this.emit({ type: 'notice', message: this.backend.notice });
     return this.backend;
-  }
-
-  async loadData(payload: DatasetPayload): Promise<DatasetSummary> {
-    const S = payload.imageSize;
-    if (payload.pixels.length !== payload.ids.length * S * S * 3)
-      throw new Error(`dataset ${payload.name}: ${payload.pixels.length} bytes of pixels for ${payload.ids.length} images of ${S}x${S}`);
-    if (payload.captions.length !== payload.ids.length) throw new Error(`dataset ${payload.name}: ${payload.captions.length} captions for ${payload.ids.length} images`);
-    return this.useData({ ...payload });
   }
 
   async loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary> {
