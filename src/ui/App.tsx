@@ -72,6 +72,16 @@ export function App() {
     [actions, config.backend, initial.data],
   );
 
+  // A resumed run brings its own config: show it, and keep the link in step with it.
+  useEffect(() => {
+    const w = view.workerConfig;
+    if (!w) return;
+    setConfig(w.config);
+    setObjectives(w.objectives);
+    setConfigErrors([]);
+    window.history.replaceState(null, '', toHash({ config: w.config, objectives: w.objectives, data: initial.data }));
+  }, [view.workerConfig, initial.data]);
+
   const runs = view.objectives;
   const lastReports = runs.map((o) => view.histories[o]?.last).filter((r) => r !== undefined);
   const imagesPerSec = lastReports.length > 0 ? lastReports.reduce((s, r) => s + r!.imagesPerSec, 0) / lastReports.length : 0;

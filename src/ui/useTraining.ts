@@ -49,6 +49,7 @@ export interface TrainingView {
   probe?: ProbeInfo;
   saved: SavedRunSummary[];
   currentSave?: string;
+  workerConfig?: { config: TrainConfig; objectives: ObjectiveName[] }; // set when the worker changed the config
   viz: Partial<Record<ObjectiveName, RunViz>>;
   klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>>;
   loadProgress?: LoadProgress;
@@ -103,6 +104,8 @@ export function useTraining(initialBackend: BackendChoice) {
         histories.current = Object.fromEntries(e.objectives.map((o) => [o, emptyHistory()]));
         dirty.current = true;
         return setView((v) => ({ ...v, objectives: e.objectives, params: e.params, histories: histories.current, metrics: {}, viz: {}, klHistory: {} }));
+      case 'config':
+        return setView((v) => ({ ...v, workerConfig: { config: e.config, objectives: e.objectives } }));
       case 'saved':
         return setView((v) => ({ ...v, saved: e.runs, currentSave: e.current }));
       case 'probe':

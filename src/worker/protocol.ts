@@ -155,6 +155,7 @@ export type TrainEvent =
   | { type: 'graph-progress'; done: number; total: number; cached: number }
   | { type: 'load-report'; report: LoadReport; table?: Detection['table'] }
   | { type: 'saved'; runs: SavedRunSummary[]; current?: string }
+  | { type: 'config'; config: TrainConfig; objectives: ObjectiveName[] } // the worker changed them (a resumed run)
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string };
 

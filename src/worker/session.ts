@@ -526,6 +526,7 @@ export class TrainingSession implements TrainerApi {
     const graphChanged = saved.config.graph !== this.config.graph || saved.config.centreGraph !== this.config.centreGraph;
     this.config = saved.config;
     this.objectives = saved.objectives;
+    this.emit({ type: 'config', config: saved.config, objectives: saved.objectives });
     this.split = splitForSet(this.data, HELD_OUT_FRACTION, this.config.seed);
     if (graphChanged) await this.rebuildGraph();
     this.emitDataset();

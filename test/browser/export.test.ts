@@ -67,14 +67,19 @@ describe('taking results away', () => {
     await page.click('[data-testid=pause]');
     await page.waitForSelector('[data-testid=saved-run]');
     const pausedAt = Number(await page.getAttribute('[data-testid=progress]', 'data-step'));
+    // Come back through a link with another step count: resuming brings the saved config back to the screen.
+    await page.goto(page.url().replace('steps=40', 'steps=100'));
     await page.reload();
     await waitReady(page);
+    expect(await page.inputValue('[data-testid=cfg-steps]')).toBe('100');
     await page.waitForSelector('[data-testid=saved-run]');
     await page.fill('[data-testid=saved-name]', 'my first comparison');
     await page.click('[data-testid=saved-rename]');
     await expect.poll(() => page.inputValue('[data-testid=saved-name]')).toBe('my first comparison');
     await page.click('[data-testid=saved-resume]');
     await expect.poll(async () => Number(await page.getAttribute('[data-testid=progress]', 'data-step'))).toBe(pausedAt);
+    await expect.poll(() => page.inputValue('[data-testid=cfg-steps]')).toBe('40');
+    expect(await page.evaluate(() => window.location.hash)).toContain('steps=40');
     const trainLengths = async () => (await chartData(page, 'loss-chart')).filter((t) => t.name.endsWith('train')).map((t) => t.x.length);
     await expect.poll(trainLengths).toEqual([pausedAt, pausedAt]);
     await page.click('[data-testid=start]');
