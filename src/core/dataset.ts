@@ -46,6 +46,19 @@ export function splitForSet(set: ImageSet, heldOutFraction: number, seed: number
   return { ...splitHeldOut(setSize(set), heldOutFraction, seed), by: 'seeded 20%' };
 }
 
+/** The label name of image i, or '' where it has none. */
+export function labelName(set: ImageSet, i: number): string {
+  return set.labels && set.labelNames && set.labels[i] >= 0 ? set.labelNames[set.labels[i]] : '';
+}
+
+/** The uint8 RGB pixels of the images at `indices`, one after another (n·S·S·3). */
+export function gatherPixels(set: ImageSet, indices: ArrayLike<number>): Uint8Array {
+  const per = set.imageSize * set.imageSize * 3;
+  const out = new Uint8Array(indices.length * per);
+  for (let k = 0; k < indices.length; k++) out.set(set.pixels.subarray(indices[k] * per, (indices[k] + 1) * per), k * per);
+  return out;
+}
+
 /** A seeded split into training and held-out indices (heldOutFraction of the images, at least one each side). */
 export function splitHeldOut(n: number, heldOutFraction: number, seed: number): { train: Int32Array; heldOut: Int32Array } {
   const perm = new Rng(seed ^ 0x5eed).permutation(n);

@@ -57,13 +57,9 @@ export interface TargetNeighbours {
   effectiveNeighbours: number; // exp(entropy)
 }
 
-export interface DatasetPreview {
+/** A sample of the dataset for the UI: SampleSet with the image size. */
+export interface DatasetPreview extends SampleSet {
   imageSize: number;
-  indices: number[];
-  pixels: Uint8Array;
-  ids: string[];
-  captions: string[];
-  labels: string[];
 }
 
 /** What a load ended with: the new dataset (absent when nothing could be used), the report, a table to fix. */

@@ -1,6 +1,6 @@
 import { strToU8 } from 'fflate';
 import { CHECKPOINT_FORMAT, encodeSafetensors, exportTfjs, timmKwargs, toTimmTensors } from '../core/checkpoint';
-import type { ImageSet } from '../core/dataset';
+import { type ImageSet, labelName } from '../core/dataset';
 import { embedSet, type EvalMetrics } from '../core/evaluate';
 import { historyCsv, metadataTsv, metricsCsv, pointsCsv, projectorConfig, spriteGrid, vectorsTsv } from '../core/exportFiles';
 import type { ContrastiveModel } from '../core/model';
@@ -95,7 +95,7 @@ export async function buildExport(args: {
   const rows = {
     ids: Array.from(pool, (i) => set.ids[i]),
     captions: Array.from(pool, (i) => set.captions[i]),
-    labels: Array.from(pool, (i) => (set.labels && set.labelNames && set.labels[i] >= 0 ? set.labelNames[set.labels[i]] : '')),
+    labels: Array.from(pool, (i) => labelName(set, i)),
   };
   const { points } = pca2(embeddings, d);
   const json = (v: unknown) => strToU8(JSON.stringify(v, null, 2));

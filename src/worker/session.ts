@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, type BackendChoice, type ObjectiveName, type TrainConfig, usesTextTower, validateConfig } from '../core/config';
-import { type ImageSet, setSize, splitForSet } from '../core/dataset';
+import { gatherPixels, type ImageSet, labelName, setSize, splitForSet } from '../core/dataset';
 import * as Comlink from 'comlink';
 import { ContrastiveModel } from '../core/model';
 import { Rng } from '../core/rng';
@@ -194,8 +194,7 @@ export class TrainingSession implements TrainerApi {
     const weights = exps.map((e) => e / z);
     const entropy = -weights.reduce((acc, w) => acc + (w > 0 ? w * Math.log(w) : 0), 0);
     const order = pool.map((j, i) => [j, i] as const).sort((a, b) => weights[b[1]] - weights[a[1]]).slice(0, k);
-    const per = set.imageSize * set.imageSize * 3;
-    const px = (i: number) => set.pixels.slice(i * per, (i + 1) * per);
+    const px = (i: number) => gatherPixels(set, [i]);
     return {
       anchor: { index, id: set.ids[index], caption: set.captions[index], pixels: px(index) },
       imageSize: set.imageSize,
@@ -253,22 +252,9 @@ export class TrainingSession implements TrainerApi {
   async preview(count: number): Promise<DatasetPreview | undefined> {
     const set = this.data;
     if (!set) return undefined;
-    const n = Math.min(count, setSize(set));
-    const pick = new Rng(7).permutation(setSize(set)).slice(0, n);
-    const per = set.imageSize * set.imageSize * 3;
-    const pixels = new Uint8Array(n * per);
-    pick.forEach((idx, i) => pixels.set(set.pixels.subarray(idx * per, (idx + 1) * per), i * per));
-    return Comlink.transfer(
-      {
-        imageSize: set.imageSize,
-        indices: Array.from(pick),
-        pixels,
-        ids: Array.from(pick, (i) => set.ids[i]),
-        captions: Array.from(pick, (i) => set.captions[i]),
-        labels: Array.from(pick, (i) => (set.labels && set.labelNames && set.labels[i] >= 0 ? set.labelNames[set.labels[i]] : '')),
-      },
-      [pixels.buffer],
-    );
+    const pick = new Rng(7).permutation(setSize(set)).slice(0, Math.min(count, setSize(set)));
+    const samples = this.sampleSet(pick);
+    return Comlink.transfer({ imageSize: set.imageSize, ...samples }, [samples.pixels.buffer]);
   }
 
   async cancelLoad(): Promise<void> {
@@ -703,15 +689,12 @@ export class TrainingSession implements TrainerApi {
 
   private sampleSet(indices: Int32Array): SampleSet {
     const set = this.data!;
-    const per = set.imageSize * set.imageSize * 3;
-    const pixels = new Uint8Array(indices.length * per);
-    indices.forEach((idx, i) => pixels.set(set.pixels.subarray(idx * per, (idx + 1) * per), i * per));
     return {
       indices: Array.from(indices),
       ids: Array.from(indices, (i) => set.ids[i]),
       captions: Array.from(indices, (i) => set.captions[i]),
-      labels: Array.from(indices, (i) => (set.labels && set.labelNames && set.labels[i] >= 0 ? set.labelNames[set.labels[i]] : '')),
-      pixels,
+      labels: Array.from(indices, (i) => labelName(set, i)),
+      pixels: gatherPixels(set, indices),
     };
   }
 
