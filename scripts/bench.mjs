@@ -1,6 +1,8 @@
 // `npm run bench`: times training steps of the built app's worker in headless Chromium, per backend.
 // Flags: --batch --width --depth --heads --image --patch --steps --objectives clip,xsample
 //        --backends webgpu,wasm,cpu --json FILE. Prints numbers; never passes or fails on time.
+//        --panel SECONDS: instead, train the demo set at the default settings for that long and print how long each
+//        chart redraw held the main thread (the "plot-redraw <chart>" measures) and every long task (> 50 ms).
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -22,6 +24,7 @@ const { values: a } = parseArgs({
     json: { type: 'string' },
     decode: { type: 'string', default: '2000' },
     'no-build': { type: 'boolean', default: false },
+    panel: { type: 'string' },
   },
 });
 
@@ -32,6 +35,12 @@ if (!a['no-build'] || !existsSync('dist/index.html')) {
 const server = await preview({ preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
 const url = `http://127.0.0.1:${server.httpServer.address().port}/#backend=wasm`;
 const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_FLAGS });
+if (a.panel) {
+  await benchPanel(Number(a.panel));
+  await browser.close();
+  server.httpServer.close();
+  process.exit(0);
+}
 const page = await browser.newPage();
 await page.goto(url);
 await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
@@ -87,3 +96,45 @@ if (a.json) {
 }
 await browser.close();
 server.httpServer.close();
+
+/** The live panel at default settings (the page as a link without a hash opens it) on the demo set, 1280x800. */
+async function benchPanel(seconds) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(url.replace('#backend=wasm', ''));
+  await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 120_000 });
+  const t0 = await page.evaluate(() => performance.now());
+  await page.click('[data-testid=start]');
+  await page.waitForTimeout(seconds * 1000);
+  const backend = await page.getAttribute('[data-testid=backend]', 'data-backend');
+  const step = await page.getAttribute('[data-testid=progress]', 'data-step');
+  const { redraws, longTasks } = await page.evaluate((start) => ({
+    redraws: performance.getEntriesByType('measure').filter((e) => e.name.startsWith('plot-redraw ')).map((e) => ({ chart: e.name.slice(12), start: e.startTime, ms: e.duration, training: e.startTime >= start })),
+    longTasks: window.__longTasks.map((t) => ({ ...t, training: t.start >= start })),
+  }), t0);
+  console.log(`live panel: demo set, default settings, ${seconds} s of training on ${backend} (reached step ${step}), 1280x800`);
+  const rows = [];
+  for (const chart of [...new Set(redraws.map((r) => r.chart))]) {
+    for (const phase of [false, true]) {
+      const ms = redraws.filter((r) => r.chart === chart && r.training === phase).map((r) => r.ms).sort((x, y) => x - y);
+      if (ms.length === 0) continue;
+      const q = (f) => ms[Math.min(ms.length - 1, Math.floor(ms.length * f))].toFixed(0);
+      rows.push([chart, phase ? 'training' : 'page load', String(ms.length), q(0.5), q(0.9), q(1), String(ms.filter((m) => m > 50).length)]);
+    }
+  }
+  const head = ['chart', 'when', 'redraws', 'median ms', 'p90 ms', 'max ms', 'over 50 ms'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+  const busy = redraws.filter((r) => r.training).reduce((t, r) => t + r.ms, 0);
+  console.log(`redraws while training: ${redraws.filter((r) => r.training).length}, ${(busy / 1000).toFixed(1)} s of main-thread time (${((busy / 10 / seconds)).toFixed(1)}% of it)`);
+  const lt = (phase) => longTasks.filter((t) => t.training === phase).map((t) => t.ms.toFixed(0));
+  console.log(`long tasks (> 50 ms) at page load: ${lt(false).length} [${lt(false).join(', ')}]; while training: ${lt(true).length} [${lt(true).join(', ')}]`);
+  if (a.json) writeFileSync(a.json, JSON.stringify({ seconds, backend, step, redraws, longTasks, date: new Date().toISOString() }, null, 2));
+}

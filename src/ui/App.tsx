@@ -88,6 +88,8 @@ export function App() {
   const stepsPerSec = imagesPerSec / Math.max(1, config.batchSize) / Math.max(1, runs.length);
   const remaining = stepsPerSec > 0 ? (view.totalSteps - view.step) / stepsPerSec : NaN;
   const epoch = lastReports[0]?.epoch ?? 0;
+  // The curves' x axes span the run that trains (or, before one starts, the configured one).
+  const chartSteps = view.totalSteps || config.steps;
 
   return (
     <div className="app">
@@ -190,8 +192,8 @@ export function App() {
               <button onClick={actions.dismissErrors}>Dismiss</button>
             </div>
           )}
-          <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} />
-          <MetricsPanel metrics={view.metrics} />
+          <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} />
+          <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} />
           <ExportPanel
             objectives={view.objectives}
             steps={Object.fromEntries(view.objectives.map((o) => [o, view.histories[o]?.last?.step ?? 0]))}
@@ -206,7 +208,7 @@ export function App() {
           />
         </section>
         <section className="right">
-          <HeatmapPanel probe={view.probe} viz={view.viz} objectives={view.objectives} klHistory={view.klHistory} />
+          <HeatmapPanel probe={view.probe} viz={view.viz} objectives={view.objectives} klHistory={view.klHistory} totalSteps={chartSteps} />
           <ProjectionPanel probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
         </section>
       </main>

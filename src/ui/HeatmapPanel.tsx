@@ -1,8 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
 import type { ProbeInfo, RunViz } from '../worker/protocol';
 import { HoverCard } from './HoverCard';
 import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { stableRange, stepRange, type Range } from './chartRange';
 import { Plot, type HoverPoint } from './Plot';
 
 /**
@@ -14,11 +15,13 @@ export function HeatmapPanel({
   viz,
   objectives,
   klHistory,
+  totalSteps,
 }: {
   probe?: ProbeInfo;
   viz: Partial<Record<ObjectiveName, RunViz>>;
   objectives: ObjectiveName[];
   klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>>;
+  totalSteps: number;
 }) {
   const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number; value: number; name: string }>();
   const panels = useMemo(() => {
@@ -46,8 +49,8 @@ export function HeatmapPanel({
           title: { text: m.name, font: { size: 12 } },
           margin: { l: 30, r: 10, t: 30, b: 30 },
           height: 300,
-          xaxis: { title: { text: 'b' }, showticklabels: false },
-          yaxis: { title: { text: 'a' }, autorange: 'reversed', showticklabels: false, scaleanchor: 'x' },
+          xaxis: { title: { text: 'b' }, showticklabels: false, range: [-0.5, P - 0.5], autorange: false },
+          yaxis: { title: { text: 'a' }, range: [P - 0.5, -0.5], autorange: false, showticklabels: false, scaleanchor: 'x' },
           uirevision: m.key,
         },
       };
@@ -77,7 +80,7 @@ export function HeatmapPanel({
         One colour scale for all: 0 (dark) to {panels.zmax.toFixed(3)} (yellow, the 99th percentile). Rows a are anchors, columns b the
         samples they are pulled towards; hover a cell to see both.
       </p>
-      <KlChart klHistory={klHistory} />
+      <KlChart klHistory={klHistory} totalSteps={totalSteps} />
       {hover && (
         <HoverCard
           imageSize={probe.imageSize}
@@ -94,22 +97,33 @@ export function HeatmapPanel({
   );
 }
 
-function KlChart({ klHistory }: { klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>> }) {
-  const data = useMemo(
-    () =>
-      (Object.entries(klHistory) as [ObjectiveName, { step: number; kl: number }[]][]).map(([o, h]) => ({
-        type: 'scatter',
-        mode: 'lines+markers',
-        name: OBJECTIVE_LABEL[o],
-        x: h.map((p) => p.step),
-        y: h.map((p) => p.kl),
-        line: { color: OBJECTIVE_COLOUR[o] },
-      })),
-    [klHistory],
-  );
+function KlChart({ klHistory, totalSteps }: { klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>>; totalSteps: number }) {
+  const yRange = useRef<Range>(undefined);
+  const { data, y } = useMemo(() => {
+    const traces = (Object.entries(klHistory) as [ObjectiveName, { step: number; kl: number }[]][]).map(([o, h]) => ({
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: OBJECTIVE_LABEL[o],
+      x: h.map((p) => p.step),
+      y: h.map((p) => p.kl),
+      line: { color: OBJECTIVE_COLOUR[o] },
+    }));
+    yRange.current = stableRange([0, ...traces.flatMap((t) => t.y)], yRange.current);
+    return { data: traces, y: yRange.current };
+  }, [klHistory]);
+  const lastStep = Math.max(0, ...data.flatMap((t) => t.x));
+  const [x0, x1] = stepRange(totalSteps, lastStep);
   const layout = useMemo(
-    () => ({ title: { text: 'How close p is to s: mean KL(s‖p), nats', font: { size: 12 } }, margin: { l: 40, r: 10, t: 28, b: 30 }, height: 180, showlegend: false, uirevision: 'kl' }),
-    [],
+    () => ({
+      title: { text: 'How close p is to s: mean KL(s‖p), nats', font: { size: 12 } },
+      margin: { l: 40, r: 10, t: 28, b: 30 },
+      height: 180,
+      xaxis: { range: [x0, x1], autorange: false },
+      yaxis: { range: y, autorange: false },
+      showlegend: false,
+      uirevision: 'kl',
+    }),
+    [x0, x1, y],
   );
   if (data.length === 0) return null;
   return <Plot testId="kl-chart" data={data} layout={layout} className="plot tiny" />;

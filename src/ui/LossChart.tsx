@@ -1,6 +1,7 @@
-import { useMemo } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
 import type { EvalMetrics } from '../core/evaluate';
+import { decimate, stableRange, stepRange, type Range } from './chartRange';
 import { Plot } from './Plot';
 import type { RunHistory } from './useTraining';
 
@@ -30,9 +31,18 @@ export function smooth(y: number[], weight: number): number[] {
   });
 }
 
+/** Points per line that a chart draws at most; longer histories are decimated (min and max per bucket kept). */
+export const MAX_LINE_POINTS = 800;
+
+/** A line over training steps, decimated to the chart's budget. */
+function line(x: ArrayLike<number>, y: ArrayLike<number>) {
+  return decimate(x, y, MAX_LINE_POINTS);
+}
+
 /**
  * Training loss (optionally smoothed) and held-out loss of every run on one axis; the CLIP logit scale t, the
- * learning rate and the throughput on their own charts below.
+ * learning rate and the throughput on their own charts below. The x axes span the whole run; the legend is HTML
+ * (a button per run hides or shows it in every curve).
  */
 export function LossChart({
   histories,
@@ -40,105 +50,140 @@ export function LossChart({
   logY,
   smoothing,
   metrics,
+  totalSteps,
 }: {
   histories: Partial<Record<ObjectiveName, RunHistory>>;
   version: number;
   logY: boolean;
   smoothing: number;
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
+  totalSteps: number;
 }) {
-  const entries = Object.entries(histories) as [ObjectiveName, RunHistory][];
-  const loss = useMemo(
-    () => [
+  const [hidden, setHidden] = useState<ObjectiveName[]>([]);
+  const all = Object.entries(histories) as [ObjectiveName, RunHistory][];
+  const entries = all.filter(([o]) => !hidden.includes(o));
+  const lastStep = Math.max(0, ...all.map(([, h]) => h.step[h.step.length - 1] ?? 0));
+  const xRange = stepRange(totalSteps, lastStep);
+  const lossY = useRef<Range>(undefined);
+  const scaleY = useRef<Range>(undefined);
+  const lrY = useRef<Range>(undefined);
+  const ipsY = useRef<Range>(undefined);
+  const loss = useMemo(() => {
+    const traces = [
       ...entries.map(([o, h]) => ({
         type: 'scatter',
         mode: 'lines',
         name: `${OBJECTIVE_LABEL[o]} train`,
-        x: h.step.slice(),
-        y: smoothing > 0 ? smooth(h.loss, smoothing) : h.loss.slice(),
+        ...line(h.step, smoothing > 0 ? smooth(h.loss, smoothing) : h.loss),
         line: { color: OBJECTIVE_COLOUR[o], width: 2 },
       })),
-      ...(Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][]).map(([o, m]) => ({
-        type: 'scatter',
-        mode: 'lines+markers',
-        name: `${OBJECTIVE_LABEL[o]} held-out`,
-        x: m.map((e) => e.step),
-        y: m.map((e) => e.heldOutLoss),
-        line: { color: OBJECTIVE_COLOUR[o], width: 1, dash: 'dot' },
-        marker: { size: 6, symbol: 'diamond' },
-      })),
-    ],
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [version, smoothing, metrics],
-  );
-  const rates = useMemo(
-    () =>
-      entries.flatMap(([o, h]) => [
-        { type: 'scatter', mode: 'lines', name: `${OBJECTIVE_LABEL[o]} lr`, x: h.step.slice(), y: h.lr.slice(), line: { color: OBJECTIVE_COLOUR[o], width: 1 } },
-        {
+      ...(Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][])
+        .filter(([o]) => !hidden.includes(o))
+        .map(([o, m]) => ({
           type: 'scatter',
-          mode: 'lines',
-          name: `${OBJECTIVE_LABEL[o]} img/s`,
-          x: h.step.slice(),
-          y: smooth(h.imagesPerSec, 0.9),
-          yaxis: 'y2',
+          mode: 'lines+markers',
+          name: `${OBJECTIVE_LABEL[o]} held-out`,
+          x: m.map((e) => e.step),
+          y: m.map((e) => e.heldOutLoss),
           line: { color: OBJECTIVE_COLOUR[o], width: 1, dash: 'dot' },
-        },
-      ]),
+          marker: { size: 6, symbol: 'diamond' },
+        })),
+    ];
+    const ys = traces.flatMap((t) => t.y).filter((v) => v > 0 || !logY);
+    lossY.current = stableRange(logY ? ys.map(Math.log10) : ys, lossY.current);
+    return { traces, y: lossY.current };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [version],
-  );
+  }, [version, smoothing, metrics, logY, hidden]);
+  const rates = useMemo(() => {
+    const traces = entries.flatMap(([o, h]) => [
+      { type: 'scatter', mode: 'lines', name: `${OBJECTIVE_LABEL[o]} lr`, ...line(h.step, h.lr), yaxis: 'y', line: { color: OBJECTIVE_COLOUR[o], width: 1 } },
+      {
+        type: 'scatter',
+        mode: 'lines',
+        name: `${OBJECTIVE_LABEL[o]} img/s`,
+        ...line(h.step, smooth(h.imagesPerSec, 0.9)),
+        yaxis: 'y2',
+        line: { color: OBJECTIVE_COLOUR[o], width: 1, dash: 'dot' },
+      },
+    ]);
+    // The learning rate starts at 0 (warm-up), so its axis does too.
+    lrY.current = stableRange([0, ...traces.filter((t) => t.yaxis === 'y').flatMap((t) => t.y)], lrY.current);
+    ipsY.current = stableRange([0, ...traces.filter((t) => t.yaxis === 'y2').flatMap((t) => t.y)], ipsY.current);
+    return { traces, lr: lrY.current, ips: ipsY.current };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [version, hidden]);
+  const scale = useMemo(() => {
+    const traces = entries
+      .filter(([, h]) => h.logitScale.length > 0)
+      .map(([o, h]) => ({ type: 'scatter', mode: 'lines', name: `${OBJECTIVE_LABEL[o]} t`, ...line(h.step, h.logitScale), line: { color: OBJECTIVE_COLOUR[o] } }));
+    scaleY.current = stableRange(traces.flatMap((t) => t.y), scaleY.current);
+    return { traces, y: scaleY.current };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [version, hidden]);
+  const [x0, x1] = xRange;
   const ratesLayout = useMemo(
     () => ({
       title: { text: 'Learning rate (solid) and images/s (dotted)', font: { size: 13 } },
       margin: { l: 56, r: 48, t: 28, b: 30 },
       height: 180,
-      xaxis: { title: { text: 'step' } },
-      yaxis: { title: { text: 'lr' }, exponentformat: 'e' },
-      yaxis2: { title: { text: 'img/s' }, overlaying: 'y', side: 'right' },
+      xaxis: { title: { text: 'step' }, range: [x0, x1], autorange: false },
+      yaxis: { title: { text: 'lr' }, exponentformat: 'e', range: rates.lr, autorange: false },
+      yaxis2: { title: { text: 'img/s' }, overlaying: 'y', side: 'right', range: rates.ips, autorange: false },
       showlegend: false,
       uirevision: 'rates',
     }),
-    [],
+    [x0, x1, rates.lr, rates.ips],
   );
-  const scale = useMemo(
-    () =>
-      entries
-        .filter(([, h]) => h.logitScale.length > 0)
-        .map(([o, h]) => ({ type: 'scatter', mode: 'lines', name: `${OBJECTIVE_LABEL[o]} t`, x: h.step.slice(), y: h.logitScale.slice(), line: { color: OBJECTIVE_COLOUR[o] } })),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [version],
-  );
+  const empty = all.length === 0;
   const lossLayout = useMemo(
     () => ({
       title: { text: 'Training loss', font: { size: 14 } },
       margin,
       height: 300,
-      xaxis: { title: { text: 'step' } },
-      yaxis: { title: { text: 'loss' }, type: logY ? 'log' : 'linear' },
-      annotations: entries.length === 0 ? [{ text: 'Press “Train” to start: the loss of every run appears here', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] : [],
-      legend: { orientation: 'h', y: -0.25 },
+      xaxis: { title: { text: 'step' }, range: [x0, x1], autorange: false },
+      yaxis: { title: { text: 'loss' }, type: logY ? 'log' : 'linear', range: loss.y, autorange: false },
+      annotations: empty ? [{ text: 'Press “Train” to start: the loss of every run appears here', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] : [],
+      showlegend: false,
       uirevision: 'loss',
     }),
-    [logY, entries.length === 0],
+    [logY, empty, x0, x1, loss.y],
   );
   const scaleLayout = useMemo(
     () => ({
       title: { text: 'CLIP logit scale t = exp(θ) (clamped at 100)', font: { size: 13 } },
       margin,
       height: 200,
-      xaxis: { title: { text: 'step' } },
-      yaxis: { title: { text: 't' } },
+      xaxis: { title: { text: 'step' }, range: [x0, x1], autorange: false },
+      yaxis: { title: { text: 't' }, range: scale.y, autorange: false },
       showlegend: false,
       uirevision: 'scale',
     }),
-    [],
+    [x0, x1, scale.y],
   );
+  const hasScale = all.some(([, h]) => h.logitScale.length > 0);
   return (
     <>
-      <Plot testId="loss-chart" data={loss} layout={lossLayout} />
-      {scale.length > 0 && <Plot testId="scale-chart" data={scale} layout={scaleLayout} className="plot small" />}
-      {rates.length > 0 && <Plot testId="rate-chart" data={rates} layout={ratesLayout} className="plot tiny" />}
+      {!empty && (
+        <div className="curve-legend" role="group" aria-label="Runs shown in the curves">
+          {all.map(([o]) => (
+            <button
+              key={o}
+              aria-pressed={!hidden.includes(o)}
+              data-testid={`legend-${o}`}
+              title={hidden.includes(o) ? 'show this run in the curves' : 'hide this run from the curves'}
+              onClick={() => setHidden((h) => (h.includes(o) ? h.filter((x) => x !== o) : [...h, o]))}
+            >
+              <i style={{ background: OBJECTIVE_COLOUR[o] }} /> {OBJECTIVE_LABEL[o]}
+            </button>
+          ))}
+          <span className="key">
+            <b className="solid" /> training loss · <b className="dotted" /> held-out loss
+          </span>
+        </div>
+      )}
+      <Plot testId="loss-chart" data={loss.traces} layout={lossLayout} />
+      {hasScale && <Plot testId="scale-chart" data={scale.traces} layout={scaleLayout} className="plot small" />}
+      {!empty && <Plot testId="rate-chart" data={rates.traces} layout={ratesLayout} className="plot tiny" />}
     </>
   );
 }

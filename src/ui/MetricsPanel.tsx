@@ -2,13 +2,14 @@ import { useMemo } from 'react';
 import type { ObjectiveName } from '../core/config';
 import type { EvalMetrics } from '../core/evaluate';
 import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { stepRange } from './chartRange';
 import { Plot } from './Plot';
 
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | undefined, digits = 3) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 
 /** The latest held-out metrics of every run in a table, and k-NN, probe and graph correlation over steps. */
-export function MetricsPanel({ metrics }: { metrics: Partial<Record<ObjectiveName, EvalMetrics[]>> }) {
+export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>; totalSteps: number }) {
   const entries = (Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][]).filter(([, m]) => m.length > 0);
   const data = useMemo(
     () =>
@@ -30,17 +31,20 @@ export function MetricsPanel({ metrics }: { metrics: Partial<Record<ObjectiveNam
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [metrics],
   );
+  const lastStep = Math.max(0, ...entries.map(([, m]) => m[m.length - 1].step));
+  const [x0, x1] = stepRange(totalSteps, lastStep);
   const layout = useMemo(
     () => ({
       title: { text: 'Held-out metrics', font: { size: 14 } },
       margin: { l: 48, r: 12, t: 28, b: 36 },
-      height: 260,
-      xaxis: { title: { text: 'step' } },
-      yaxis: { range: [0, 1] },
-      legend: { orientation: 'h', y: -0.3 },
+      height: 240,
+      xaxis: { title: { text: 'step' }, range: [x0, x1], autorange: false },
+      // Accuracies and the correlation share one axis; ρ can be negative early on.
+      yaxis: { range: [Math.min(0, ...data.flatMap((t) => t.y).map((v) => (v === null ? 0 : Math.floor(v * 10) / 10))), 1], autorange: false },
+      showlegend: false,
       uirevision: 'metrics',
     }),
-    [],
+    [x0, x1, data],
   );
   if (entries.length === 0) return <p className="hint">Held-out metrics (k-NN, linear probe, retrieval, graph correlation) appear every few steps and at the end of a run.</p>;
   return (
@@ -77,6 +81,11 @@ export function MetricsPanel({ metrics }: { metrics: Partial<Record<ObjectiveNam
           })}
         </tbody>
       </table>
+      <div className="curve-legend">
+        <span className="key">
+          colour: run · <b className="solid" /> k-NN top-1 · <b className="dashed" /> linear probe top-1 · <b className="dotted" /> graph ρ
+        </span>
+      </div>
       <Plot testId="metrics-chart" data={data} layout={layout} className="plot small" />
     </section>
   );

@@ -34,6 +34,35 @@ function scheduleRedraw(el: HTMLElement, draw: () => Promise<void>): void {
   setTimeout(next, 0);
 }
 
+interface FrameStage {
+  fresh: boolean; // Plotly.newPlot (else Plotly.react)
+  layout: Layout;
+  config: Record<string, unknown>;
+  data?: Data[];
+}
+let plotlyWarm = false;
+/**
+ * How a new chart's empty frame is built, one task per stage. Plotly's first chart on a page runs code that was never
+ * compiled, about 90 ms in one go on a 2-core laptop, so that one is built in four stages (plain static axes, then the
+ * interactive chart, then titles, then a throw-away trace); once Plotly is warm a frame is one stage.
+ */
+function frameStages(layout: Layout): FrameStage[] {
+  const full = { fresh: true, layout, config: CONFIG };
+  if (plotlyWarm) return [full];
+  const plain = { height: layout.height, margin: layout.margin };
+  const fixed = { ...CONFIG, staticPlot: true };
+  return [
+    { fresh: true, layout: { ...plain, xaxis: { visible: false }, yaxis: { visible: false } }, config: fixed },
+    { fresh: false, layout: { ...plain, xaxis: { range: [0, 1] }, yaxis: { range: [0, 1] } }, config: fixed },
+    { fresh: true, layout: { ...layout, title: undefined, annotations: [] }, config: CONFIG },
+    { fresh: false, layout: { ...layout, annotations: [] }, config: CONFIG },
+    { ...full, fresh: false },
+    // An invisible line with markers, so that drawing traces is compiled here too, not in the first live redraw.
+    { ...full, fresh: false, data: [{ type: 'scatter', mode: 'lines+markers', x: [0, 1], y: [0, 1], opacity: 0, hoverinfo: 'skip' }] },
+    { ...full, fresh: false },
+  ];
+}
+
 /** A point under the pointer: its trace, index in the trace, heatmap cell, and where the pointer is on the page. */
 export interface HoverPoint {
   curveNumber: number;
@@ -46,7 +75,11 @@ export interface HoverPoint {
 
 type PlotElement = HTMLDivElement & { on?: (event: string, f: (e: unknown) => void) => void; removeAllListeners?: (event: string) => void };
 
-/** A Plotly chart redrawn with Plotly.react whenever data or layout change (the caller throttles). */
+/**
+ * A Plotly chart redrawn with Plotly.react whenever data or layout change (the caller throttles, and passes axis
+ * ranges so that Plotly need not autorange). A new chart is first drawn empty, and filled in a later task, so that
+ * building its frame and drawing its traces never add up in one long task.
+ */
 export function Plot({
   data,
   layout,
@@ -65,43 +98,58 @@ export function Plot({
   const ref = useRef<PlotElement>(null);
   const handlers = useRef({ onHover, onUnhover });
   handlers.current = { onHover, onUnhover };
+  const latest = useRef({ data, layout });
+  latest.current = { data, layout };
+  const frame = useRef<FrameStage[]>(undefined);
   useEffect(() => {
     let live = true;
     const target = ref.current;
     if (!target) return;
-    scheduleRedraw(target, async () => {
+    const draw = async () => {
       const P = await loadPlotly();
       const el = ref.current;
       if (!live || !el) return;
-      const first = !el.on;
       const t0 = performance.now();
-      await P.react(el, data, layout, CONFIG);
-      // Visible in the Performance panel and to `npm run bench`-style scripts as "plot-redraw <id>".
-      performance.measure(`plot-redraw ${testId}`, { start: t0, end: performance.now() });
-      if (first && el.on) {
-        el.on('plotly_hover', (e) => {
-          const ev = e as { points: { curveNumber: number; pointIndex?: number; pointNumber?: number | number[]; x: unknown; y: unknown }[]; event?: MouseEvent };
-          const pt = ev.points[0];
-          if (!pt) return;
-          const idx = Array.isArray(pt.pointNumber) ? -1 : (pt.pointIndex ?? pt.pointNumber ?? -1);
-          const box = el.getBoundingClientRect();
-          handlers.current.onHover?.({
-            curveNumber: pt.curveNumber,
-            pointIndex: idx,
-            x: pt.x,
-            y: pt.y,
-            clientX: ev.event?.clientX ?? box.left + box.width / 2,
-            clientY: ev.event?.clientY ?? box.top + box.height / 2,
-          });
-        });
-        el.on('plotly_unhover', () => handlers.current.onUnhover?.());
+      frame.current ??= frameStages(latest.current.layout);
+      const stage = frame.current.shift();
+      if (stage) {
+        if (stage.fresh) {
+          await P.newPlot(el, [], stage.layout, stage.config);
+          attachHover(el); // newPlot drops the listeners of the chart it replaces
+        } else await P.react(el, stage.data ?? [], stage.layout, stage.config);
+        if (frame.current.length === 0) plotlyWarm = true;
+        // The next stage (or the traces) follow in their own task, unless a newer draw of this chart is queued.
+        if (!pending.has(el)) scheduleRedraw(el, draw);
+      } else {
+        await P.react(el, latest.current.data, latest.current.layout, CONFIG);
       }
-    });
+      // Visible in the Performance panel and to `npm run bench -- --panel` as "plot-redraw <id>".
+      performance.measure(`plot-redraw ${testId}`, { start: t0, end: performance.now() });
+    };
+    scheduleRedraw(target, draw);
     return () => {
       live = false;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [data, layout]);
+  const attachHover = (el: PlotElement) => {
+    el.on?.('plotly_hover', (e) => {
+      const ev = e as { points: { curveNumber: number; pointIndex?: number; pointNumber?: number | number[]; x: unknown; y: unknown }[]; event?: MouseEvent };
+      const pt = ev.points[0];
+      if (!pt) return;
+      const idx = Array.isArray(pt.pointNumber) ? -1 : (pt.pointIndex ?? pt.pointNumber ?? -1);
+      const box = el.getBoundingClientRect();
+      handlers.current.onHover?.({
+        curveNumber: pt.curveNumber,
+        pointIndex: idx,
+        x: pt.x,
+        y: pt.y,
+        clientX: ev.event?.clientX ?? box.left + box.width / 2,
+        clientY: ev.event?.clientY ?? box.top + box.height / 2,
+      });
+    });
+    el.on?.('plotly_unhover', () => handlers.current.onUnhover?.());
+  };
   useEffect(() => {
     const el = ref.current;
     return () => {

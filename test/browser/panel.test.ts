@@ -18,6 +18,14 @@ function heatmapZ(page: Page, testId: string): Promise<number[][]> {
   }, testId);
 }
 
+/** The x and y ranges a chart is drawn with. */
+function axisRanges(page: Page, testId: string): Promise<{ x: number[]; y: number[] }> {
+  return page.evaluate((id) => {
+    const gd = document.querySelector(`[data-testid=${id}]`) as HTMLElement & { _fullLayout: { xaxis: { range: number[] }; yaxis: { range: number[] } } };
+    return { x: [...gd._fullLayout.xaxis.range], y: [...gd._fullLayout.yaxis.range] };
+  }, testId);
+}
+
 /** Moves the real mouse over point i of a scatter plot (data -> pixel through Plotly's axes). */
 async function hoverPoint(page: Page, testId: string, i: number): Promise<void> {
   await page.locator(`[data-testid=${testId}]`).scrollIntoViewIfNeeded();
@@ -62,6 +70,30 @@ describe('the live panel', () => {
     await expect.poll(async () => (await chartData(page, 'rate-chart'))[0].y.length).toBe(40);
     expect((await chartData(page, 'metrics-chart')).length).toBeGreaterThan(0);
     expect(await page.textContent('[data-testid=heat-note-xsample]')).toMatch(/KL\(s‖p\) = \d/);
+
+    // The charts draw with ranges they computed (no autorange): every point must still be inside them.
+    for (const id of ['loss-chart', 'scale-chart', 'kl-chart', 'projection-clip', 'projection-xsample']) {
+      const { x, y } = await axisRanges(page, id);
+      const traces = await chartData(page, id);
+      expect(traces.length, id).toBeGreaterThan(0);
+      const xs = traces.flatMap((t) => t.x);
+      const ys = traces.flatMap((t) => t.y);
+      expect(Math.min(...xs), `${id} x`).toBeGreaterThanOrEqual(x[0]);
+      expect(Math.max(...xs), `${id} x`).toBeLessThanOrEqual(x[1]);
+      expect(Math.min(...ys), `${id} y`).toBeGreaterThanOrEqual(y[0]);
+      expect(Math.max(...ys), `${id} y`).toBeLessThanOrEqual(y[1]);
+    }
+    expect((await axisRanges(page, 'loss-chart')).x).toEqual([0, 40]); // the whole run
+
+    // The legend hides a run from the curves and brings it back.
+    const names = async () => (await chartData(page, 'loss-chart')).map((t) => t.name);
+    expect(await names()).toContain('X-Sample train');
+    await page.click('[data-testid=legend-xsample]');
+    await expect.poll(names).not.toContain('X-Sample train');
+    expect(await names()).toContain('CLIP train');
+    expect(await page.getAttribute('[data-testid=legend-xsample]', 'aria-pressed')).toBe('false');
+    await page.click('[data-testid=legend-xsample]');
+    await expect.poll(names).toContain('X-Sample train');
 
     // Hover a point of the projection: the card shows its caption.
     const projection = await chartData(page, 'projection-clip');
