@@ -3,7 +3,7 @@ import type { ObjectiveName } from '../core/config';
 import type { ProbeInfo, RunViz } from '../worker/protocol';
 import { HoverCard } from './HoverCard';
 import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
-import { stableRange, stepRange, type Range } from './chartRange';
+import { fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { Plot, type HoverPoint } from './Plot';
 
 /**
@@ -49,8 +49,8 @@ export function HeatmapPanel({
           title: { text: m.name, font: { size: 12 } },
           margin: { l: 30, r: 10, t: 30, b: 30 },
           height: 300,
-          xaxis: { title: { text: 'b' }, showticklabels: false, range: [-0.5, P - 0.5], autorange: false },
-          yaxis: { title: { text: 'a' }, range: [P - 0.5, -0.5], autorange: false, showticklabels: false, scaleanchor: 'x' },
+          xaxis: fixedAxis([-0.5, P - 0.5], { title: { text: 'b' }, showticklabels: false }),
+          yaxis: fixedAxis([P - 0.5, -0.5], { title: { text: 'a' }, showticklabels: false, scaleanchor: 'x' }),
           uirevision: m.key,
         },
       };
@@ -118,8 +118,8 @@ function KlChart({ klHistory, totalSteps }: { klHistory: Partial<Record<Objectiv
       title: { text: 'How close p is to s: mean KL(s‖p), nats', font: { size: 12 } },
       margin: { l: 40, r: 10, t: 28, b: 30 },
       height: 180,
-      xaxis: { range: [x0, x1], autorange: false },
-      yaxis: { range: y, autorange: false },
+      xaxis: fixedAxis([x0, x1]),
+      yaxis: fixedAxis(y),
       showlegend: false,
       uirevision: 'kl',
     }),

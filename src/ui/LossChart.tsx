@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
 import type { EvalMetrics } from '../core/evaluate';
-import { decimate, stableRange, stepRange, type Range } from './chartRange';
+import { decimate, fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { Plot } from './Plot';
 import type { RunHistory } from './useTraining';
 
@@ -126,9 +126,9 @@ export function LossChart({
       title: { text: 'Learning rate (solid) and images/s (dotted)', font: { size: 13 } },
       margin: { l: 56, r: 48, t: 28, b: 30 },
       height: 180,
-      xaxis: { title: { text: 'step' }, range: [x0, x1], autorange: false },
-      yaxis: { title: { text: 'lr' }, exponentformat: 'e', range: rates.lr, autorange: false },
-      yaxis2: { title: { text: 'img/s' }, overlaying: 'y', side: 'right', range: rates.ips, autorange: false },
+      xaxis: fixedAxis([x0, x1], { title: { text: 'step' } }),
+      yaxis: fixedAxis(rates.lr, { title: { text: 'lr' }, exponentformat: 'e' }),
+      yaxis2: fixedAxis(rates.ips, { title: { text: 'img/s' }, overlaying: 'y', side: 'right' }),
       showlegend: false,
       uirevision: 'rates',
     }),
@@ -140,8 +140,8 @@ export function LossChart({
       title: { text: 'Training loss', font: { size: 14 } },
       margin,
       height: 300,
-      xaxis: { title: { text: 'step' }, range: [x0, x1], autorange: false },
-      yaxis: { title: { text: 'loss' }, type: logY ? 'log' : 'linear', range: loss.y, autorange: false },
+      xaxis: fixedAxis([x0, x1], { title: { text: 'step' } }),
+      yaxis: fixedAxis(loss.y, { title: { text: 'loss' }, type: logY ? 'log' : 'linear' }),
       annotations: empty ? [{ text: 'Press “Train” to start: the loss of every run appears here', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] : [],
       showlegend: false,
       uirevision: 'loss',
@@ -153,8 +153,8 @@ export function LossChart({
       title: { text: 'CLIP logit scale t = exp(θ) (clamped at 100)', font: { size: 13 } },
       margin,
       height: 200,
-      xaxis: { title: { text: 'step' }, range: [x0, x1], autorange: false },
-      yaxis: { title: { text: 't' }, range: scale.y, autorange: false },
+      xaxis: fixedAxis([x0, x1], { title: { text: 'step' } }),
+      yaxis: fixedAxis(scale.y, { title: { text: 't' } }),
       showlegend: false,
       uirevision: 'scale',
     }),

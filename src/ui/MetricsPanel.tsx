@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import type { ObjectiveName } from '../core/config';
 import type { EvalMetrics } from '../core/evaluate';
 import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
-import { stepRange } from './chartRange';
+import { fixedAxis, stepRange } from './chartRange';
 import { Plot } from './Plot';
 
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
@@ -38,9 +38,9 @@ export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<
       title: { text: 'Held-out metrics', font: { size: 14 } },
       margin: { l: 48, r: 12, t: 28, b: 36 },
       height: 240,
-      xaxis: { title: { text: 'step' }, range: [x0, x1], autorange: false },
+      xaxis: fixedAxis([x0, x1], { title: { text: 'step' } }),
       // Accuracies and the correlation share one axis; ρ can be negative early on.
-      yaxis: { range: [Math.min(0, ...data.flatMap((t) => t.y).map((v) => (v === null ? 0 : Math.floor(v * 10) / 10))), 1], autorange: false },
+      yaxis: fixedAxis([Math.min(0, ...data.flatMap((t) => t.y).map((v) => (v === null ? 0 : Math.floor(v * 10) / 10))), 1]),
       showlegend: false,
       uirevision: 'metrics',
     }),

@@ -6,7 +6,7 @@ import type { ProbeInfo, RunViz, SampleSet } from '../worker/protocol';
 import type { UmapApi } from '../worker/umapWorker';
 import { HoverCard } from './HoverCard';
 import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
-import { stableSymmetricRange, type Range } from './chartRange';
+import { fixedAxis, stableSymmetricRange, type Range } from './chartRange';
 import { Plot, type HoverPoint } from './Plot';
 
 export const UMAP_CAP = 5000;
@@ -96,8 +96,8 @@ export function ProjectionPanel({
           title: { text: pic.title, font: { size: 12 } },
           margin: { l: 30, r: 10, t: 30, b: 30 },
           height: 320,
-          xaxis: { range, autorange: false },
-          yaxis: { range, autorange: false },
+          xaxis: fixedAxis(range),
+          yaxis: fixedAxis(range),
           showlegend: false,
           uirevision: `${o}-${mode}`,
         },

@@ -86,3 +86,11 @@ export function decimate(x: ArrayLike<number>, y: ArrayLike<number>, maxPoints: 
 export function stepRange(totalSteps: number, lastStep: number): Range {
   return [0, Math.max(1, totalSteps, lastStep)];
 }
+
+/**
+ * A Plotly axis drawn at a fixed range. Tick labels may overflow the chart's div ('allow'): Plotly otherwise
+ * measures every label on every redraw to hide those past the div, a sixth of a redraw's time.
+ */
+export function fixedAxis(range: Range | number[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...extra, range, autorange: false, ticklabeloverflow: 'allow' };
+}
