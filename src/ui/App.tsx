@@ -192,7 +192,13 @@ export function App() {
               <button onClick={actions.dismissErrors}>Dismiss</button>
             </div>
           )}
-          <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} />
+          {view.dataset ? (
+            <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} />
+          ) : (
+            // Plotly builds its first chart after the data has loaded, not while the worker decodes it: both at
+            // once on two cores make that chart's cold first draw a long task.
+            <div className="plot placeholder">The loss of every run appears here once a dataset has loaded.</div>
+          )}
           <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} />
           <ExportPanel
             objectives={view.objectives}
