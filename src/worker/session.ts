@@ -1,20 +1,16 @@
-import { DEFAULT_CONFIG, type BackendChoice, type ObjectiveName, type TrainConfig, usesTextTower, validateConfig } from '../core/config';
-import { gatherPixels, type ImageSet, labelName, setSize, splitForSet } from '../core/dataset';
+import { DEFAULT_CONFIG, type BackendChoice, type ObjectiveName, type TrainConfig, validateConfig } from '../core/config';
+import { type ImageSet, setSize, splitForSet } from '../core/dataset';
 import * as Comlink from 'comlink';
 import { ContrastiveModel } from '../core/model';
 import { Rng } from '../core/rng';
 import type { ParamSnapshot } from '../core/params';
 import * as tf from '../core/tf';
 import { embedSet, evaluateRun, type EvalMetrics } from '../core/evaluate';
-import { learnedDistribution, meanKL, probeIndices, targetDistribution } from '../core/probeView';
-import { pca2, procrustes2 } from '../core/projection';
 import { Trainer, type StepReport } from '../core/trainer';
 import { makeShapesSet } from '../data/shapesSet';
 import type { CaptionGraph } from '../text/captionGraph';
-import { createStore, getMany, setMany } from 'idb-keyval';
-import { matchEmbeddings, parseEmbeddingFile, type ParsedEmbeddings } from '../text/embeddingFile';
-import { SentenceEncoder, type VectorCache } from '../text/sentenceEncoder';
-import { buildGraph } from './graphBuilder';
+import { CaptionGraphSource, targetNeighbours } from './graphSource';
+import { RunPictures, sampleSet } from './runPictures';
 import { buildExport } from './runExport';
 import { RunStore, type SavedRun, type SavedRunSummary } from './runStore';
 import { expandSources } from './sourceFiles';
@@ -36,7 +32,6 @@ import type {
   ProbeInfo,
   RunResult,
   RunState,
-  SampleSet,
   TargetNeighbours,
   TrainerApi,
 } from './protocol';
@@ -56,8 +51,6 @@ interface Checkpoint {
 }
 
 const HELD_OUT_FRACTION = 0.2;
-/** Held-out samples in the live PCA projections (SVG markers: 300 redraw in about 20 ms on a 2-core laptop, 500 in 35). */
-const PROJECTION_POINTS = 300;
 /** On GPU backends a CPU copy of every run is kept this often, to resume from if the device is lost. */
 const GPU_CHECKPOINT_EVERY = 50;
 
@@ -85,92 +78,32 @@ export class TrainingSession implements TrainerApi {
   private state: RunState = 'idle';
   private loop?: Promise<void>;
   private failNextStep = false;
-  private probe?: ProbeInfo;
+  private readonly pictures = new RunPictures();
   private readonly store: RunStore | undefined = typeof indexedDB === 'undefined' ? undefined : new RunStore();
   private saveId?: string;
   private saveName?: string;
-  private pcaReference?: Float32Array;
 
-  private assets?: AssetUrls;
-  private encoder?: Promise<SentenceEncoder>;
-  private graphFile?: { name: string; parsed: ParsedEmbeddings };
-  private readonly cache: VectorCache | undefined = indexedDbCache();
+  private graphs?: CaptionGraphSource;
 
   async init(onEvent: EventSink, backend: BackendChoice, assets: AssetUrls): Promise<BackendInfo> {
     this.emit = onEvent;
-    this.assets = assets;
+    this.graphs = new CaptionGraphSource(assets, (e) => this.emit(e));
     const info = await this.setBackend(backend);
     await this.emitSaved();
     return info;
   }
 
-  private loadEncoder(): Promise<SentenceEncoder> {
-    if (!this.assets) throw new Error('the sentence encoder has no URL (init was not called)');
-    const { encoderModelUrl, encoderVocabUrl } = this.assets;
-    this.encoder ??= SentenceEncoder.load({ modelUrl: encoderModelUrl, vocabUrl: encoderVocabUrl }).catch((err) => {
-      this.encoder = undefined;
-      throw new Error(`the sentence encoder did not load from ${encoderModelUrl} (${err instanceof Error ? err.message : err}); \`npm install\` copies it there`);
-    });
-    return this.encoder;
-  }
-
-  /** Builds the caption graph from the configured source; falls back to TF-IDF (with a notice) where it cannot. */
+  /** Builds the caption graph of the current data from the configured source (TF-IDF, with a notice, where it cannot). */
   private async rebuildGraph(): Promise<void> {
     const set = this.data;
-    if (!set) return;
-    this.probe = undefined;
-    let last: { done: number; total: number; cached: number } | undefined;
-    const deps = {
-      encoder: () => this.loadEncoder(),
-      cache: this.cache,
-      file: this.graphFile,
-      onProgress: (p: { done: number; total: number; cached: number }) => {
-        last = p;
-        this.emit({ type: 'graph-progress', ...p });
-      },
-    };
-    try {
-      this.graph = await this.onEncoderBackend(() => buildGraph(set, this.config.graph, this.config.centreGraph, deps));
-      if (last) this.emit({ type: 'notice', message: `caption graph: ${last.total} distinct texts encoded, ${last.cached} of them from the cache` });
-    } catch (err) {
-      this.graph = await buildGraph(set, 'tfidf', false, deps);
-      this.emit({ type: 'notice', message: `caption graph: ${err instanceof Error ? err.message : String(err)}; using TF-IDF of the captions instead` });
-    }
-  }
-
-  /**
-   * Runs the frozen sentence encoder on the active backend, except on a software WebGPU adapter (SwiftShader),
-   * where its graph fails and WASM is faster anyway; a failure on a GPU backend is retried on WASM.
-   */
-  private async onEncoderBackend<T>(f: () => Promise<T>): Promise<T> {
-    const active = tf.getBackend();
-    const software = this.backend?.active === 'webgpu' && this.backend.adapter.includes('(software)');
-    const on = async (name: string) => {
-      if (name === active) return f();
-      await tf.setBackend(name);
-      try {
-        return await f();
-      } finally {
-        await tf.setBackend(active);
-      }
-    };
-    if (software || !this.onGpu()) return on(software ? 'wasm' : active);
-    try {
-      return await on(active);
-    } catch (err) {
-      this.emit({ type: 'notice', message: `the sentence encoder failed on ${active} (${err instanceof Error ? err.message : err}); encoding on WASM` });
-      this.encoder = undefined; // its weights may be lost with the device
-      return on('wasm');
-    }
+    if (!set || !this.graphs) return;
+    this.pictures.reset();
+    this.graph = await this.graphs.build(set, this.config.graph, this.config.centreGraph, this.backend);
   }
 
   async setGraphFile(name: string, content: ArrayBuffer): Promise<string> {
-    const parsed = parseEmbeddingFile(name, content);
-    if (this.data) {
-      // Check the match now, so that the error reaches the user at once.
-      matchEmbeddings(parsed, this.data.ids, name);
-    }
-    this.graphFile = { name, parsed };
+    if (!this.graphs) throw new Error('the worker is not initialised');
+    const described = this.graphs.setFile(name, content, this.data);
     if (this.config.graph === 'file') {
       await this.pause();
       this.disposeRuns();
@@ -178,30 +111,12 @@ export class TrainingSession implements TrainerApi {
       this.emitDataset();
       this.setState('idle');
     }
-    return `${name}: ${parsed.vectors.length / parsed.dim} vectors of ${parsed.dim} values`;
+    return described;
   }
 
   async targetNeighbours(index: number, tauS: number, k: number): Promise<TargetNeighbours | undefined> {
-    const set = this.data;
-    const graph = this.graph;
-    if (!set || !graph || !this.split || index < 0 || index >= setSize(set)) return undefined;
-    const row = graph.row(index);
-    const pool = Array.from(this.split.train).filter((j) => j !== index);
-    const logits = pool.map((j) => row[j] / tauS);
-    const max = Math.max(...logits);
-    const exps = logits.map((l) => Math.exp(l - max));
-    const z = exps.reduce((a, b) => a + b, 0);
-    const weights = exps.map((e) => e / z);
-    const entropy = -weights.reduce((acc, w) => acc + (w > 0 ? w * Math.log(w) : 0), 0);
-    const order = pool.map((j, i) => [j, i] as const).sort((a, b) => weights[b[1]] - weights[a[1]]).slice(0, k);
-    const px = (i: number) => gatherPixels(set, [i]);
-    return {
-      anchor: { index, id: set.ids[index], caption: set.captions[index], pixels: px(index) },
-      imageSize: set.imageSize,
-      neighbours: order.map(([j, i]) => ({ index: j, id: set.ids[j], caption: set.captions[j], graph: row[j], weight: weights[i], pixels: px(j) })),
-      entropy,
-      effectiveNeighbours: Math.exp(entropy),
-    };
+    if (!this.data || !this.graph || !this.split) return undefined;
+    return targetNeighbours(this.data, this.graph, this.split.train, index, tauS, k);
   }
 
   async setBackend(choice: BackendChoice): Promise<BackendInfo> {
@@ -253,7 +168,7 @@ export class TrainingSession implements TrainerApi {
     const set = this.data;
     if (!set) return undefined;
     const pick = new Rng(7).permutation(setSize(set)).slice(0, Math.min(count, setSize(set)));
-    const samples = this.sampleSet(pick);
+    const samples = sampleSet(set, pick);
     return Comlink.transfer({ imageSize: set.imageSize, ...samples }, [samples.pixels.buffer]);
   }
 
@@ -267,7 +182,7 @@ export class TrainingSession implements TrainerApi {
     this.disposeRuns();
     this.data = set;
     this.split = splitForSet(set, HELD_OUT_FRACTION, this.config.seed);
-    this.probe = undefined;
+    this.pictures.reset();
     await this.rebuildGraph();
     const summary = this.emitDataset();
     this.setState('idle');
@@ -302,7 +217,7 @@ export class TrainingSession implements TrainerApi {
     const seedChanged = config.seed !== this.config.seed;
     const graphChanged = config.graph !== this.config.graph || config.centreGraph !== this.config.centreGraph;
     this.config = config;
-    this.probe = undefined; // τ_s, the graph or the split may have changed
+    this.pictures.reset(); // the graph or the split may have changed
     if (graphChanged && this.data) {
       await this.rebuildGraph();
       this.emitDataset();
@@ -668,34 +583,12 @@ export class TrainingSession implements TrainerApi {
   }
 
   /** The probe batch and projection samples with their target, sent once per dataset, graph and τ_s. */
+  /** The probe batch of the pictures (sent to the page when it is new). */
   private ensureProbe(): ProbeInfo | undefined {
-    const set = this.data;
-    if (!set || !this.split || !this.graph || this.split.heldOut.length < 2) return undefined;
-    if (this.probe && this.probe.tauS === this.config.tauS && this.probe.heatmap.indices.length === Math.min(this.config.probeSize, this.split.heldOut.length))
-      return this.probe;
-    const heat = probeIndices(set, this.split.heldOut, this.graph, this.config.probeSize);
-    const points = this.split.heldOut.slice(0, PROJECTION_POINTS);
-    this.probe = {
-      imageSize: set.imageSize,
-      tauS: this.config.tauS,
-      heatmap: this.sampleSet(heat),
-      target: targetDistribution(this.graph, heat, this.config.tauS),
-      points: this.sampleSet(points),
-    };
-    this.pcaReference = undefined;
-    this.emit({ type: 'probe', probe: this.probe });
-    return this.probe;
-  }
-
-  private sampleSet(indices: Int32Array): SampleSet {
-    const set = this.data!;
-    return {
-      indices: Array.from(indices),
-      ids: Array.from(indices, (i) => set.ids[i]),
-      captions: Array.from(indices, (i) => set.captions[i]),
-      labels: Array.from(indices, (i) => labelName(set, i)),
-      pixels: gatherPixels(set, indices),
-    };
+    if (!this.data || !this.split || !this.graph) return undefined;
+    const got = this.pictures.probeFor(this.data, this.split, this.graph, this.config);
+    if (got?.fresh) this.emit({ type: 'probe', probe: got.probe });
+    return got?.probe;
   }
 
   /** Heatmap and projection of one run; failures are reported and never stop the run. */
@@ -703,26 +596,8 @@ export class TrainingSession implements TrainerApi {
     try {
       const probe = this.ensureProbe();
       if (!probe || !this.data) return;
-      const scalars = await run.model.scalars();
-      const heat = Int32Array.from(probe.heatmap.indices);
-      const learned = await learnedDistribution(run.model, this.data, heat, scalars.logitScale);
-      const { embeddings } = await embedSet(run.model, this.data, Int32Array.from(probe.points.indices));
-      const { points, explained } = pca2(embeddings, run.model.cfg.model.projDim);
-      const aligned = this.pcaReference ? procrustes2(points, this.pcaReference) : points;
-      if (run === this.runs[0]) this.pcaReference = aligned;
-      const P = heat.length;
-      this.emit({
-        type: 'viz',
-        viz: {
-          objective: run.objective,
-          step: run.trainer.step,
-          learned,
-          kind: usesTextTower(run.objective) ? 'image–text' : 'image–image',
-          kl: meanKL(probe.target, learned, P),
-          pca: aligned,
-          explained,
-        },
-      });
+      const viz = await this.pictures.picture(run.model, run.objective, run.trainer.step, this.data, probe, run === this.runs[0]);
+      this.emit({ type: 'viz', viz });
     } catch (err) {
       this.emit({ type: 'notice', message: `${run.objective}: the heatmap or projection failed at step ${run.trainer.step}: ${err instanceof Error ? err.message : String(err)}` });
     }
@@ -733,7 +608,7 @@ export class TrainingSession implements TrainerApi {
     if (!run || !this.data || !this.split) return undefined;
     const pool = Int32Array.from([...this.split.heldOut, ...this.split.train].slice(0, cap));
     const { embeddings } = await embedSet(run.model, this.data, pool);
-    return Comlink.transfer({ dim: run.model.cfg.model.projDim, vectors: embeddings, samples: this.sampleSet(pool) }, [embeddings.buffer]);
+    return Comlink.transfer({ dim: run.model.cfg.model.projDim, vectors: embeddings, samples: sampleSet(this.data, pool) }, [embeddings.buffer]);
   }
 
   private onGpu(): boolean {
@@ -812,14 +687,4 @@ export class TrainingSession implements TrainerApi {
     this.runs = [];
     this.checkpoints.clear();
   }
-}
-
-/** Caption vectors kept in IndexedDB by caption text, so that a reload does not recompute them. */
-function indexedDbCache(): VectorCache | undefined {
-  if (typeof indexedDB === 'undefined') return undefined;
-  const store = createStore('xsample-playground', 'caption-vectors');
-  return {
-    getMany: (keys) => getMany<Float32Array>(keys, store).catch(() => keys.map(() => undefined)),
-    setMany: (entries) => setMany(entries, store).catch(() => undefined), // a full or blocked store only costs time
-  };
 }
