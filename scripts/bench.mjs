@@ -3,12 +3,9 @@
 //        --backends webgpu,wasm,cpu --json FILE. Prints numbers; never passes or fails on time.
 //        --panel SECONDS: instead, train the demo set at the default settings for that long and print how long each
 //        chart redraw held the main thread (the "plot-redraw <chart>" measures) and every long task (> 50 ms).
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
-import { preview } from 'vite';
-import { CHROMIUM_FLAGS, findChromium } from './find-chromium.mjs';
+import { startBuiltApp } from './builtApp.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -28,21 +25,15 @@ const { values: a } = parseArgs({
   },
 });
 
-if (!a['no-build'] || !existsSync('dist/index.html')) {
-  const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (b.status !== 0) process.exit(1);
-}
-const server = await preview({ preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
-const url = `http://127.0.0.1:${server.httpServer.address().port}/#backend=wasm`;
-const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_FLAGS });
+const app = await startBuiltApp({ build: !a['no-build'] });
+const browser = app.browser;
 if (a.panel) {
   await benchPanel(Number(a.panel));
-  await browser.close();
-  server.httpServer.close();
+  await app.close();
   process.exit(0);
 }
 const page = await browser.newPage();
-await page.goto(url);
+await page.goto(app.appUrl('#backend=wasm'));
 await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
 
 const request = {
@@ -94,8 +85,7 @@ if (a.json) {
   writeFileSync(a.json, JSON.stringify({ request, results, decode, date: new Date().toISOString() }, null, 2));
   console.log(`wrote ${a.json}`);
 }
-await browser.close();
-server.httpServer.close();
+await app.close();
 
 /** The live panel at default settings (the page as a link without a hash opens it) on the demo set, 1280x800. */
 async function benchPanel(seconds) {
@@ -106,7 +96,7 @@ async function benchPanel(seconds) {
       for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
     }).observe({ type: 'longtask', buffered: true });
   });
-  await page.goto(url.replace('#backend=wasm', ''));
+  await page.goto(app.appUrl());
   await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 120_000 });
   const t0 = await page.evaluate(() => performance.now());
   await page.click('[data-testid=start]');

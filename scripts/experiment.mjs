@@ -3,13 +3,10 @@
 // Runs the app's own worker code in headless Chromium on any dataset the app takes (a folder, a zip, `demo` for
 // the Fluent Emoji set or `shapes` for the generated one), writes per objective the loss history, the metrics, the
 // backend, steps/s and the config, and prints a short table.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
-import { preview } from 'vite';
-import { CHROMIUM_FLAGS, findChromium } from './find-chromium.mjs';
+import { startBuiltApp } from './builtApp.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -45,17 +42,13 @@ if (graphFile && !existsSync(graphFile)) fail(`--graph ${a.graph}: not encoder, 
 const dataPath = ['demo', 'shapes'].includes(a.data) ? undefined : resolve(a.data);
 if (dataPath && !existsSync(dataPath)) fail(`--data ${a.data} does not exist`);
 
-if (!a['no-build'] || !existsSync('dist/index.html')) {
-  const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (b.status !== 0) process.exit(1);
-}
-const server = await preview({ preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
-const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_FLAGS });
+const app = await startBuiltApp({ build: !a['no-build'] });
+const browser = app.browser;
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   const start = a.data === 'demo' ? '' : 'data=shapes&';
-  await page.goto(`http://127.0.0.1:${server.httpServer.address().port}/#${start}backend=${a.backend}&graph=tfidf`);
+  await page.goto(app.appUrl(`#${start}backend=${a.backend}&graph=tfidf`));
   await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 180_000 });
 
   if (dataPath) {
@@ -164,6 +157,5 @@ try {
   for (const r of rows) console.log(line(r));
   console.log(`\nwrote ${a.out}`);
 } finally {
-  await browser.close();
-  server.httpServer.close();
+  await app.close();
 }

@@ -97,40 +97,12 @@ export function ConfigPanel({ config, objectives, disabled, errors, onChange, on
       </fieldset>
       <h2>Training</h2>
       <fieldset disabled={disabled} className="fields">
-        {TRAIN_FIELDS.map(({ key, label, step, hint }) => {
-          const [min, max] = LIMITS[key];
-          return (
-            <label key={key} title={hint}>
-              <span>{label}</span>
-              <input
-                type="number"
-                min={min}
-                max={max}
-                step={step}
-                value={config[key]}
-                data-testid={`cfg-${key}`}
-                onChange={(e) => onChange({ ...config, [key]: Number(e.target.value) }, objectives)}
-              />
-            </label>
-          );
-        })}
-        {MODEL_FIELDS.map(({ key, label, hint }) => {
-          const [min, max] = LIMITS[key];
-          return (
-            <label key={key} title={hint}>
-              <span>{label}</span>
-              <input
-                type="number"
-                min={min}
-                max={max}
-                step={1}
-                value={config.model[key]}
-                data-testid={`cfg-${key}`}
-                onChange={(e) => onChange({ ...config, model: { ...config.model, [key]: Number(e.target.value) } }, objectives)}
-              />
-            </label>
-          );
-        })}
+        {TRAIN_FIELDS.map(({ key, label, step, hint }) => (
+          <NumberField key={key} name={key} label={label} hint={hint} step={step} value={config[key]} onValue={(v) => onChange({ ...config, [key]: v }, objectives)} />
+        ))}
+        {MODEL_FIELDS.map(({ key, label, hint }) => (
+          <NumberField key={key} name={key} label={label} hint={hint} step={1} value={config.model[key]} onValue={(v) => onChange({ ...config, model: { ...config.model, [key]: v } }, objectives)} />
+        ))}
         <label title="auto picks WebGPU on a real GPU adapter and WASM otherwise">
           <span>Backend</span>
           <select
@@ -154,5 +126,16 @@ export function ConfigPanel({ config, objectives, disabled, errors, onChange, on
         </ul>
       )}
     </section>
+  );
+}
+
+/** A labelled number input bounded by the setting's range in LIMITS (the worker checks it again). */
+function NumberField({ name, label, hint, step, value, onValue }: { name: keyof typeof LIMITS; label: string; hint: string; step: number; value: number; onValue: (v: number) => void }) {
+  const [min, max] = LIMITS[name];
+  return (
+    <label title={hint}>
+      <span>{label}</span>
+      <input type="number" min={min} max={max} step={step} value={value} data-testid={`cfg-${name}`} onChange={(e) => onValue(Number(e.target.value))} />
+    </label>
   );
 }

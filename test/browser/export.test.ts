@@ -91,4 +91,29 @@ describe('taking results away', () => {
     await expect.poll(() => page.locator('[data-testid=saved-run]').count()).toBe(0);
     await context.close();
   });
+
+  it('keeps training when browser storage is full, and says the save was skipped', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    const url = `${(await import('vitest')).inject('appUrl')}${HASH}`;
+    // A 16 kB quota for the app's origin: far less than one saved run (weights and Adam moments).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin, quotaSize: 16_000 });
+    await page.goto(url);
+    await waitReady(page);
+    await page.click('[data-testid=start]');
+    await expect.poll(async () => Number(await page.getAttribute('[data-testid=progress]', 'data-step')), { timeout: 60_000 }).toBeGreaterThan(3);
+    await page.click('[data-testid=pause]');
+    await expect.poll(() => page.locator('[data-testid=notice]').allTextContents()).toContainEqual(expect.stringMatching(/browser storage is full: ".+" was not saved at this step/));
+    expect(await page.locator('[data-testid=saved-run]').count()).toBe(0);
+    // The run itself is intact: it goes on to its last step.
+    await page.click('[data-testid=start]');
+    await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 120_000 });
+    await expect.poll(async () => (await chartData(page, 'loss-chart')).filter((t) => t.name.endsWith('train')).map((t) => t.x.length)).toEqual([40, 40]);
+    expect(consoleErrors).toEqual([]);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin });
+    await context.close();
+  });
 });
