@@ -46,11 +46,13 @@ export function HeatmapPanel({
         ...m,
         data: [{ type: 'heatmap', z: rows, zmin: 0, zmax, colorscale: 'Viridis', showscale: false, hoverinfo: 'none' }],
         layout: {
-          title: { text: m.name, font: { size: 12 } },
-          margin: { l: 30, r: 10, t: 30, b: 30 },
+          // Just above the plot, below the modebar (which sits at the top right of these narrow charts).
+          title: { text: m.name, font: { size: 12 }, y: 1, yref: 'paper', yanchor: 'bottom', pad: { b: 4 } },
+          margin: { l: 30, r: 10, t: 50, b: 30 },
           height: 300,
-          xaxis: fixedAxis([-0.5, P - 0.5], { title: { text: 'b' }, showticklabels: false }),
-          yaxis: fixedAxis([P - 0.5, -0.5], { title: { text: 'a' }, showticklabels: false, scaleanchor: 'x' }),
+          // Square cells: the axes give up part of their length (domain), not extra empty range.
+          xaxis: fixedAxis([-0.5, P - 0.5], { title: { text: 'b' }, showticklabels: false, constrain: 'domain' }),
+          yaxis: fixedAxis([P - 0.5, -0.5], { title: { text: 'a' }, showticklabels: false, scaleanchor: 'x', constrain: 'domain' }),
           uirevision: m.key,
         },
       };

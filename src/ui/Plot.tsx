@@ -9,7 +9,12 @@ export function loadPlotly(): Promise<PlotlyModule> {
   return plotly;
 }
 
-const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
+// A short modebar (picture, zoom, pan, reset) that fits above the narrow projection and heatmap charts' titles.
+const CONFIG = {
+  displaylogo: false,
+  responsive: true,
+  modeBarButtonsToRemove: ['lasso2d', 'select2d', 'zoomIn2d', 'zoomOut2d', 'autoScale2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian'],
+};
 
 /**
  * Redraws wait in one queue and run one chart per task, so that many charts updating together never block the

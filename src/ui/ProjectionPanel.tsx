@@ -14,6 +14,9 @@ export const UMAP_CAP = 5000;
 const WEBGL_ABOVE = 1000;
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939', '#8c6d31', '#843c39', '#7b4173'];
 
+/** A title's second line, in smaller type. */
+const small = (text: string) => `<span style="font-size:10px">${text}</span>`;
+
 interface Picture {
   points: Float32Array; // (n, 2)
   samples: SampleSet;
@@ -53,7 +56,7 @@ export function ProjectionPanel({
       } else {
         const v = viz[o];
         if (v && probe)
-          out.push([o, { points: v.pca, samples: probe.points, title: `${OBJECTIVE_LABEL[o]}: PCA, step ${v.step} (${((v.explained[0] + v.explained[1]) * 100).toFixed(0)}% of variance)` }]);
+          out.push([o, { points: v.pca, samples: probe.points, title: `${OBJECTIVE_LABEL[o]}<br>${small(`PCA, step ${v.step}, ${((v.explained[0] + v.explained[1]) * 100).toFixed(0)}% of variance`)}` }]);
       }
     }
     return out;
@@ -93,9 +96,10 @@ export function ProjectionPanel({
           },
         ],
         layout: {
-          title: { text: pic.title, font: { size: 12 } },
-          margin: { l: 30, r: 10, t: 30, b: 30 },
-          height: 320,
+          // Two lines just above the plot, below the modebar (which sits at the top right of narrow charts).
+          title: { text: pic.title, font: { size: 12 }, y: 1, yref: 'paper', yanchor: 'bottom', pad: { b: 6 } },
+          margin: { l: 30, r: 10, t: 64, b: 30 },
+          height: 350,
           xaxis: fixedAxis(range),
           yaxis: fixedAxis(range),
           showlegend: false,
@@ -125,7 +129,7 @@ export function ProjectionPanel({
         );
         const aligned = reference ? procrustes2(pts, reference) : pts;
         reference ??= aligned;
-        result[o] = { points: aligned, samples: e.samples, title: `${OBJECTIVE_LABEL[o]}: UMAP of ${n} samples` };
+        result[o] = { points: aligned, samples: e.samples, title: `${OBJECTIVE_LABEL[o]}<br>${small(`UMAP of ${n} samples`)}` };
       }
       setUmap(result);
       setMode('umap');
