@@ -96,13 +96,14 @@ export class TrainingSession implements TrainerApi {
   /** Builds the caption graph of the current data from the configured source (TF-IDF, with a notice, where it cannot). */
   private async rebuildGraph(): Promise<void> {
     const set = this.data;
-    if (!set || !this.graphs) return;
+    if (!set) return;
+    if (!this.graphs) throw new Error('the training worker was not initialised (init was not called)');
     this.pictures.reset();
     this.graph = await this.graphs.build(set, this.config.graph, this.config.centreGraph, this.backend);
   }
 
   async setGraphFile(name: string, content: ArrayBuffer): Promise<string> {
-    if (!this.graphs) throw new Error('the worker is not initialised');
+    if (!this.graphs) throw new Error('the training worker was not initialised (init was not called)');
     const described = this.graphs.setFile(name, content, this.data);
     if (this.config.graph === 'file') {
       await this.pause();
