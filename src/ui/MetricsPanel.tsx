@@ -40,7 +40,8 @@ export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<
       height: 240,
       xaxis: fixedAxis([x0, x1], { title: { text: 'step' } }),
       // Accuracies and the correlation share one axis; ρ can be negative early on.
-      yaxis: fixedAxis([Math.min(0, ...data.flatMap((t) => t.y).map((v) => (v === null ? 0 : Math.floor(v * 10) / 10))), 1]),
+      // Up to a little over 1, so that a perfect score is not drawn on the frame.
+      yaxis: fixedAxis([Math.min(0, ...data.flatMap((t) => t.y).map((v) => (v === null ? 0 : Math.floor(v * 10) / 10))), 1.04]),
       showlegend: false,
       uirevision: 'metrics',
     }),
