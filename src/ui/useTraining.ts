@@ -5,6 +5,7 @@ import { startTrainingWorker, type TrainingWorker } from '../worker/client';
 import type { EvalMetrics } from '../core/evaluate';
 import type { Detection } from '../data/formats';
 import type { LoadReport } from '../data/loadReport';
+import { addNotice } from './notices';
 import type {
   BackendInfo,
   DatasetSummary,
@@ -134,7 +135,7 @@ export function useTraining(initialBackend: BackendChoice) {
       case 'load-report':
         return setView((v) => ({ ...v, report: e.report, table: e.table }));
       case 'notice':
-        return setView((v) => ({ ...v, notices: [...v.notices.filter((n) => n !== e.message).slice(-2), e.message] }));
+        return setView((v) => ({ ...v, notices: addNotice(v.notices, e.message) }));
       case 'error':
         return setView((v) => ({ ...v, errors: [...v.errors.slice(-4), e.message] }));
     }

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { addNotice } from '../../src/ui/notices';
+
+describe('notices', () => {
+  it('replaces an older notice on the same topic, keeps others, at most three, newest last', () => {
+    let n: string[] = [];
+    n = addNotice(n, 'WebGPU adapter is google swiftshader (software): using WASM');
+    n = addNotice(n, 'caption graph: 3174 distinct texts encoded, 0 of them from the cache');
+    n = addNotice(n, 'caption graph: 4 distinct texts encoded, 0 of them from the cache');
+    expect(n).toEqual(['WebGPU adapter is google swiftshader (software): using WASM', 'caption graph: 4 distinct texts encoded, 0 of them from the cache']);
+    n = addNotice(n, 'resumed "run" at step 5');
+    n = addNotice(n, 'clip: the heatmap or projection failed at step 5: out of memory');
+    expect(n).toEqual(['caption graph: 4 distinct texts encoded, 0 of them from the cache', 'resumed "run" at step 5', 'clip: the heatmap or projection failed at step 5: out of memory']);
+    // The same message again moves to the end instead of standing twice.
+    expect(addNotice(n, 'resumed "run" at step 5')).toEqual([n[0], n[2], 'resumed "run" at step 5']);
+  });
+});
