@@ -68,11 +68,17 @@ export function ProjectionPanel({
   }, [pictures]);
 
   // One symmetric range for every picture (they are aligned, so they share axes), kept while the points fill it.
+  // Computed when the pictures change, not on every keystroke in the search box.
   const axisRange = useRef<Range>(undefined);
+  const range = useMemo(() => {
+    function* coordinates() {
+      for (const [, pic] of pictures) yield* pic.points;
+    }
+    axisRange.current = stableSymmetricRange(coordinates(), axisRange.current);
+    return axisRange.current;
+  }, [pictures]);
   const plots = useMemo(() => {
     const q = query.trim().toLowerCase();
-    axisRange.current = stableSymmetricRange(pictures.flatMap(([, pic]) => Array.from(pic.points)), axisRange.current);
-    const range = axisRange.current;
     return pictures.map(([o, pic]) => {
       const n = pic.points.length / 2;
       const match = pic.samples.captions.map((c) => q !== '' && c.toLowerCase().includes(q));
@@ -108,7 +114,7 @@ export function ProjectionPanel({
         samples: pic.samples,
       };
     });
-  }, [pictures, query, labels, mode]);
+  }, [pictures, query, labels, mode, range]);
 
   const computeUmap = async () => {
     const worker = new Worker(new URL('../worker/umapWorker.ts', import.meta.url), { type: 'module', name: 'umap' });
