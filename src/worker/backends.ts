@@ -6,11 +6,14 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendChoice } from '../core/config';
+import { installWasmMatMul } from '../core/kernels/wasmMatMul';
 import * as tf from '../core/tf';
 import type { BackendInfo, BackendName } from './protocol';
 
 // The threaded WASM build's workers break inside a minified bundle (shared/spec/assets.md): single-threaded SIMD.
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+// Batched and transposed matrix products through a SIMD kernel (tfjs's own is scalar there): src/core/kernels/wasmMatMul.ts.
+installWasmMatMul();
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
