@@ -3,6 +3,9 @@
 //        --backends webgpu,wasm,cpu --json FILE. Prints numbers; never passes or fails on time.
 //        --panel SECONDS: instead, train the demo set at the default settings for that long and print how long each
 //        chart redraw held the main thread (the "plot-redraw <chart>" measures) and every long task (> 50 ms).
+//        --cold-runs N (default 1; 0 skips it): the time to the first picture from a cold page load, in a fresh
+//        browser context (no cache, no IndexedDB): first paint, Train enabled, then after a click on Train the first
+//        loss point, the first heatmap and the first projection.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startBuiltApp } from './builtApp.mjs';
@@ -22,6 +25,7 @@ const { values: a } = parseArgs({
     decode: { type: 'string', default: '2000' },
     'no-build': { type: 'boolean', default: false },
     panel: { type: 'string' },
+    'cold-runs': { type: 'string', default: '1' },
   },
 });
 
@@ -32,6 +36,8 @@ if (a.panel) {
   await app.close();
   process.exit(0);
 }
+const cold = [];
+for (let i = 0; i < Number(a['cold-runs']); i++) cold.push(await coldStart());
 const page = await browser.newPage();
 await page.goto(app.appUrl('#backend=wasm'));
 await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
@@ -81,8 +87,13 @@ const decode = await page.evaluate(async (n) => {
 }, Number(a.decode));
 console.log(`decoding: ${decode.images} JPEGs (96×72 -> 32×32) in ${(decode.ms / 1000).toFixed(2)} s = ${((decode.images * 1000) / decode.ms).toFixed(0)} images/s`);
 
+for (const c of cold)
+  console.log(
+    `cold page load (demo set, defaults, backend ${c.backend}): first paint ${sec(c.firstPaint)}, Train enabled ${sec(c.trainEnabled)}; ` +
+      `after clicking Train: first loss point ${sec(c.firstLoss)}, first heatmap ${sec(c.firstHeatmap)}, first projection ${sec(c.firstProjection)}`,
+  );
 if (a.json) {
-  writeFileSync(a.json, JSON.stringify({ request, results, decode, date: new Date().toISOString() }, null, 2));
+  writeFileSync(a.json, JSON.stringify({ request, results, decode, cold, date: new Date().toISOString() }, null, 2));
   console.log(`wrote ${a.json}`);
 }
 await app.close();
@@ -127,4 +138,36 @@ async function benchPanel(seconds) {
   const lt = (phase) => longTasks.filter((t) => t.training === phase).map((t) => t.ms.toFixed(0));
   console.log(`long tasks (> 50 ms) at page load: ${lt(false).length} [${lt(false).join(', ')}]; while training: ${lt(true).length} [${lt(true).join(', ')}]`);
   if (a.json) writeFileSync(a.json, JSON.stringify({ seconds, backend, step, redraws, longTasks, date: new Date().toISOString() }, null, 2));
+}
+
+function sec(ms) {
+  return ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A first visit: a fresh context (empty cache and IndexedDB), the page as a link without a hash opens it. */
+async function coldStart() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const t0 = Date.now();
+  await page.goto(app.appUrl());
+  await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 300_000 });
+  const trainEnabled = Date.now() - t0;
+  const firstPaint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
+  const t1 = Date.now();
+  await page.click('[data-testid=start]');
+  /** ms after the click until the chart with this test id holds a trace with at least one point. */
+  const until = async (selector) => {
+    await page.waitForFunction(
+      (sel) => [...document.querySelectorAll(sel)].some((el) => (el.data ?? []).some((t) => (t.x?.length ?? 0) > 0 || (t.z?.length ?? 0) > 0)),
+      selector,
+      { timeout: 300_000, polling: 50 },
+    );
+    return Date.now() - t1;
+  };
+  const firstLoss = await until('[data-testid=loss-chart]');
+  const firstHeatmap = await until('[data-testid^=heatmap-]:not([data-testid=heatmap-panel]):not([data-testid=heatmap-target])');
+  const firstProjection = await until('[data-testid^=projection-]:not([data-testid=projection-panel]):not([data-testid=projection-search])');
+  const backend = await page.getAttribute('[data-testid=backend]', 'data-backend');
+  await context.close();
+  return { backend, firstPaint, trainEnabled, firstLoss, firstHeatmap, firstProjection };
 }

