@@ -60,7 +60,8 @@ function rankStats(ranks: number[]) {
     r5: recall(5),
     r10: recall(10),
     meanRank: ranks.reduce((a, b) => a + b, 0) / n,
-    medianRank: n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
+    // open_clip: floor(median of the 0-based ranks) + 1, so an even count never gives a half rank.
+    medianRank: Math.floor((n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2) - 1) + 1,
   };
 }
 

@@ -36,11 +36,14 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
-  /** Normal truncated at two standard deviations, as timm's trunc_normal_ does. */
+  /**
+   * Normal with standard deviation `std`, truncated to [-2, 2] in absolute value, as timm's `trunc_normal_(w, std=std)`
+   * does (its bounds a = -2, b = 2 are absolute, not in standard deviations: for std = 0.02 they never bite).
+   */
   truncNormal(std: number): number {
     for (;;) {
-      const x = this.normal();
-      if (Math.abs(x) <= 2) return x * std;
+      const x = this.normal() * std;
+      if (Math.abs(x) <= 2) return x;
     }
   }
 

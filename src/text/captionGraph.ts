@@ -21,7 +21,8 @@ export function embeddingGraph(kind: string, vectors: Float32Array, dim: number)
       const out = new Float32Array(B * B);
       for (let i = 0; i < B; i++) {
         const a = indices[i] * dim;
-        for (let j = i; j < B; j++) {
+        out[i * B + i] = 1; // an image is its own caption's neighbour, also for a zero vector (rows are unit otherwise)
+        for (let j = i + 1; j < B; j++) {
           const b = indices[j] * dim;
           let s = 0;
           for (let k = 0; k < dim; k++) s += vectors[a + k] * vectors[b + k];
@@ -38,6 +39,7 @@ export function embeddingGraph(kind: string, vectors: Float32Array, dim: number)
         for (let k = 0; k < dim; k++) s += vectors[a * dim + k] * vectors[j * dim + k];
         out[j] = s;
       }
+      out[a] = 1;
       return out;
     },
   };

@@ -52,6 +52,15 @@ describe('metrics', () => {
     expect(s.textToImage.meanRank).toBeGreaterThan(1);
   });
 
+  it('the median rank is open_clip\'s: floor of the median 0-based rank, plus 1 (never a half rank)', () => {
+    // Two pairs: image 0 finds its text first (rank 1), image 1 finds it second (rank 2): median of 0-based ranks 0.5.
+    const images = new Float32Array([1, 0, 0.8, 0.6]);
+    const texts = new Float32Array([1, 0, 0, 1]);
+    const r = retrieval(images, texts, 2);
+    expect(r.imageToText.meanRank).toBe(1.5);
+    expect(r.imageToText.medianRank).toBe(1);
+  });
+
   it('Spearman is 1 for monotone, −1 for reversed, and handles ties', () => {
     expect(spearman([1, 2, 3, 4], [10, 20, 30, 400])).toBeCloseTo(1, 10);
     expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 10);
