@@ -25,6 +25,8 @@ export interface NodeBenchArgs {
   dawn: string[];
   /** Kernels listed by total time. */
   top: number;
+  /** WASM matrix products: the app's SIMD kernel (src/core/kernels/wasmMatMul.ts) or tfjs's own, for a before/after. */
+  wasmMatMul: 'simd' | 'tfjs';
 }
 
 export const DEFAULT_DAWN_OPTIONS = ['disable-dawn-features=timestamp_quantization'];
@@ -63,6 +65,7 @@ export function parseNodeBenchArgs(argv: string[]): NodeBenchArgs {
       'wasm-dir': { type: 'string' },
       dawn: { type: 'string' },
       top: { type: 'string', default: '10' },
+      'wasm-matmul': { type: 'string', default: 'simd' },
     },
   });
   const args: NodeBenchArgs = {
@@ -80,6 +83,7 @@ export function parseNodeBenchArgs(argv: string[]): NodeBenchArgs {
     wasmDir: a['wasm-dir'],
     dawn: a.dawn === undefined ? DEFAULT_DAWN_OPTIONS : a.dawn.split(';').map((s) => s.trim()).filter(Boolean),
     top: positiveInt('top', a.top),
+    wasmMatMul: list('wasm-matmul', a['wasm-matmul'], ['simd', 'tfjs'] as const)[0],
   };
   if (args.image % args.patch !== 0) throw new Error(`--image ${args.image} is not a multiple of --patch ${args.patch}`);
   if (args.width % args.heads !== 0) throw new Error(`--width ${args.width} is not a multiple of --heads ${args.heads}`);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { DEFAULT_CONFIG, type ObjectiveName, type TrainConfig, validateConfig } from '../src/core/config';
 import { setSize } from '../src/core/dataset';
+import { installWasmMatMul } from '../src/core/kernels/wasmMatMul';
 import { ContrastiveModel } from '../src/core/model';
 import * as tf from '../src/core/tf';
 import { Trainer } from '../src/core/trainer';
@@ -99,9 +100,11 @@ async function startWasm(args: NodeBenchArgs): Promise<BackendStart> {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const dir = wasmDir(args);
   setWasmPaths(dir.endsWith('/') ? dir : `${dir}/`);
+  // As in the app, batched and transposed matrix products through the SIMD kernel, unless --wasm-matmul tfjs.
+  const kernel = args.wasmMatMul === 'simd' && installWasmMatMul() ? 'SIMD matmul kernel' : "tfjs's matmul";
   const ok = await activate('wasm');
   const simd = ok && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  return { ok, adapter: `WebAssembly ${simd ? 'SIMD' : '(no SIMD)'}, 1 thread`, note: ok ? undefined : `the WASM backend did not start (wasm files from ${dir})`, timesKernels: true };
+  return { ok, adapter: `WebAssembly ${simd ? 'SIMD' : '(no SIMD)'}, 1 thread, ${kernel}`, note: ok ? undefined : `the WASM backend did not start (wasm files from ${dir})`, timesKernels: true };
 }
 
 async function activate(name: string): Promise<boolean> {
