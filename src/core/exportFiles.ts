@@ -9,14 +9,23 @@ export interface SampleRows {
   labels: string[];
 }
 
-/** TSV-safe cell: tabs and line breaks become spaces. */
-function cell(s: string): string {
-  return s.replace(/[\t\r\n]+/g, ' ');
+/**
+ * A text cell a spreadsheet will not run: text starting with =, +, -, @, a tab or a carriage return is a formula to
+ * Excel, LibreOffice and Google Sheets (OWASP "CSV injection"), so it gets a leading apostrophe, which they show as
+ * text. Numbers are never passed through this (a negative coordinate stays a number).
+ */
+export function spreadsheetText(s: string): string {
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
 }
 
-/** CSV-safe cell (RFC 4180 quoting where needed). */
+/** TSV-safe text cell: not a formula; tabs and line breaks become spaces. */
+function cell(s: string): string {
+  return spreadsheetText(s).replace(/[\t\r\n]+/g, ' ');
+}
+
+/** CSV-safe cell (RFC 4180 quoting where needed); text is neutralised as a formula, numbers are written as they are. */
 function csvCell(s: string | number): string {
-  const t = String(s);
+  const t = typeof s === 'number' ? String(s) : spreadsheetText(s);
   return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 }
 
