@@ -141,15 +141,15 @@ try {
       String(r.steps),
       (last10.reduce((s, h) => s + h.loss, 0) / Math.max(1, last10.length)).toFixed(3),
       f.heldOutLoss?.toFixed(3) ?? '-',
-      pct(f.knnTop1),
-      pct(f.linearProbeTop1),
+      `${pct(f.knnTop1)} (${pct(f.knnTop1Projected)})`,
+      `${pct(f.linearProbeTop1)} (${pct(f.linearProbeTop1Projected)})`,
       f.retrieval ? `${pct(f.retrieval.imageToText.r1)} / ${pct(f.retrieval.textToImage.r1)}` : '-',
       f.graphSpearman?.toFixed(3) ?? '-',
       r.stepsPerSec.toFixed(2),
       r.backend.active,
     ];
   });
-  const head = ['objective', 'steps', 'train loss', 'held-out loss', 'k-NN top-1', 'probe top-1', 'R@1 i→t / t→i', 'graph ρ', 'steps/s', 'backend'];
+  const head = ['objective', 'steps', 'train loss', 'held-out loss', 'k-NN top-1 (proj.)', 'probe top-1 (proj.)', 'R@1 i→t / t→i', 'graph ρ', 'steps/s', 'backend'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log(`\n${results[0]?.dataset?.name}: ${results[0]?.dataset?.trainSize} train / ${results[0]?.dataset?.heldOutSize} held-out; graph: ${results[0]?.dataset?.graph}`);

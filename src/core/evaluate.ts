@@ -1,7 +1,7 @@
 import { planAugment } from './augment';
 import { usesTextTower } from './config';
 import { imageBatch, type ImageSet } from './dataset';
-import { graphSpearman, knnAccuracy, retrieval, type RetrievalMetrics } from './metrics';
+import { graphSpearman, knnAccuracy, retrieval, type RetrievalMetrics, unitRows } from './metrics';
 import type { ContrastiveModel } from './model';
 import { linearProbe } from './probe';
 import { Rng } from './rng';
@@ -12,8 +12,10 @@ import type { CaptionGraph } from '../text/captionGraph';
 export interface EvalMetrics {
   step: number;
   heldOutLoss: number;
-  knnTop1?: number; // with labels
-  linearProbeTop1?: number; // with labels
+  knnTop1?: number; // with labels: weighted k-NN (k = 20, T = 0.07) on the pooled backbone features, as DINO and X-CLR
+  linearProbeTop1?: number; // with labels: logistic regression on the pooled backbone features
+  knnTop1Projected?: number; // with labels: the same k-NN on the projected, normalised embedding (what the loss sees)
+  linearProbeTop1Projected?: number; // with labels: the same probe on the projected embedding
   retrieval?: RetrievalMetrics; // with a text tower
   graphSpearman: number; // learned image similarities against the caption graph
   evaluated: number; // held-out images used
@@ -91,8 +93,13 @@ export async function evaluateRun(
     const memory = firstN(split.train, limits.memory);
     const mem = await embedSet(model, set, memory);
     const labelsOf = (idx: Int32Array) => Int32Array.from(idx, (i) => set.labels![i]);
-    out.knnTop1 = knnAccuracy(mem.embeddings, labelsOf(memory), embeddings, labelsOf(heldOut), d);
-    out.linearProbeTop1 = await linearProbe(mem.features, labelsOf(memory), features, labelsOf(heldOut), cfg.model.width, set.labelNames.length);
+    const [trainLabels, testLabels, classes, w] = [labelsOf(memory), labelsOf(heldOut), set.labelNames.length, cfg.model.width];
+    // By default on the backbone's pooled features (the literature's protocol; CLIP's projection is shaped for text),
+    // and on the projected embedding as a second, labelled view.
+    out.knnTop1 = knnAccuracy(unitRows(mem.features, w), trainLabels, unitRows(features, w), testLabels, w);
+    out.linearProbeTop1 = await linearProbe(mem.features, trainLabels, features, testLabels, w, classes);
+    out.knnTop1Projected = knnAccuracy(mem.embeddings, trainLabels, embeddings, testLabels, d);
+    out.linearProbeTop1Projected = await linearProbe(mem.embeddings, trainLabels, embeddings, testLabels, d, classes);
   }
   if (usesTextTower(cfg.objective)) {
     const texts = await embedTexts(model, Array.from(heldOut, (i) => set.captions[i]));

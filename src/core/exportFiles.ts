@@ -79,12 +79,13 @@ export function historyCsv(history: { step: number; loss: number; lr: number; ms
   return `${lines.join('\n')}\n`;
 }
 
-export function metricsCsv(metrics: { step: number; heldOutLoss: number; knnTop1?: number; linearProbeTop1?: number; graphSpearman: number; retrieval?: { imageToText: { r1: number; r5: number; r10: number }; textToImage: { r1: number; r5: number; r10: number } } }[]): string {
-  const lines = ['step,held_out_loss,knn_top1,linear_probe_top1,graph_spearman,i2t_r1,i2t_r5,i2t_r10,t2i_r1,t2i_r5,t2i_r10'];
+export function metricsCsv(metrics: { step: number; heldOutLoss: number; knnTop1?: number; linearProbeTop1?: number; knnTop1Projected?: number; linearProbeTop1Projected?: number; graphSpearman: number; retrieval?: { imageToText: { r1: number; r5: number; r10: number }; textToImage: { r1: number; r5: number; r10: number } } }[]): string {
+  // k-NN and probe on the pooled backbone features, then on the projected embedding.
+  const lines = ['step,held_out_loss,knn_top1,linear_probe_top1,knn_top1_projection,linear_probe_top1_projection,graph_spearman,i2t_r1,i2t_r5,i2t_r10,t2i_r1,t2i_r5,t2i_r10'];
   for (const m of metrics) {
     const r = m.retrieval;
     lines.push(
-      [m.step, m.heldOutLoss, m.knnTop1 ?? '', m.linearProbeTop1 ?? '', m.graphSpearman, r?.imageToText.r1 ?? '', r?.imageToText.r5 ?? '', r?.imageToText.r10 ?? '', r?.textToImage.r1 ?? '', r?.textToImage.r5 ?? '', r?.textToImage.r10 ?? ''].join(','),
+      [m.step, m.heldOutLoss, m.knnTop1 ?? '', m.linearProbeTop1 ?? '', m.knnTop1Projected ?? '', m.linearProbeTop1Projected ?? '', m.graphSpearman, r?.imageToText.r1 ?? '', r?.imageToText.r5 ?? '', r?.imageToText.r10 ?? '', r?.textToImage.r1 ?? '', r?.textToImage.r5 ?? '', r?.textToImage.r10 ?? ''].join(','),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -20,11 +20,28 @@ export function similarities(a: Float32Array, b: Float32Array, d: number): Float
   return out;
 }
 
+/** DINO's weighted k-NN: k = 20 neighbours, votes exp(cosine / 0.07). */
+export const KNN_K = 20;
+export const KNN_TEMPERATURE = 0.07;
+
+/** Rows scaled to unit L2 norm (a copy; zero rows stay zero), for cosine similarities by dot products. */
+export function unitRows(x: Float32Array, d: number): Float32Array {
+  const out = new Float32Array(x);
+  for (let i = 0; i < out.length; i += d) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += out[i + k] ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let k = 0; k < d; k++) out[i + k] *= inv;
+  }
+  return out;
+}
+
 /**
- * k-NN classification accuracy (top-1) of `test` against `train`: each test row takes the label with the largest
- * sum of exp(sim / 0.07) over its k nearest training rows (as the weighted k-NN of DINO). Rows labelled -1 are ignored.
+ * k-NN classification accuracy (top-1) of `test` against `train` (unit rows): each test row takes the label with the
+ * largest sum of exp(sim / T) over its k nearest training rows (the weighted k-NN of DINO, k = 20, T = 0.07).
+ * Rows labelled -1 are ignored.
  */
-export function knnAccuracy(train: Float32Array, trainLabels: Int32Array, test: Float32Array, testLabels: Int32Array, d: number, k = 10): number {
+export function knnAccuracy(train: Float32Array, trainLabels: Int32Array, test: Float32Array, testLabels: Int32Array, d: number, k = KNN_K, temperature = KNN_TEMPERATURE): number {
   const nTrain = train.length / d;
   const nTest = test.length / d;
   const kk = Math.min(k, nTrain);
@@ -36,7 +53,7 @@ export function knnAccuracy(train: Float32Array, trainLabels: Int32Array, test: 
     for (let j = 0; j < nTrain; j++) if (trainLabels[j] >= 0) sims.push({ s: dot(test, i, train, j, d), l: trainLabels[j] });
     sims.sort((x, y) => y.s - x.s);
     const votes = new Map<number, number>();
-    for (const { s, l } of sims.slice(0, kk)) votes.set(l, (votes.get(l) ?? 0) + Math.exp(s / 0.07));
+    for (const { s, l } of sims.slice(0, kk)) votes.set(l, (votes.get(l) ?? 0) + Math.exp(s / temperature));
     let best = -1;
     let bestVote = -Infinity;
     for (const [l, v] of votes) if (v > bestVote) [best, bestVote] = [l, v];

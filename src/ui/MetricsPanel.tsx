@@ -56,8 +56,8 @@ export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<
             <th>run</th>
             <th>step</th>
             <th title="loss on a fixed held-out batch">held-out loss</th>
-            <th title="weighted 10-NN on held-out images, training images as memory">k-NN top-1</th>
-            <th title="logistic regression on frozen pooled features">linear probe</th>
+            <th title="weighted 20-NN (votes exp(cos/0.07)) of held-out images against training images, on the pooled backbone features; in brackets on the projected embedding">k-NN top-1 (proj.)</th>
+            <th title="logistic regression on frozen pooled backbone features; in brackets on the projected embedding">linear probe (proj.)</th>
             <th title="image→text recall@1 / @5 / @10 (mean rank)">i→t R@1/5/10</th>
             <th title="text→image recall@1 / @5 / @10 (mean rank)">t→i R@1/5/10</th>
             <th title="mean Spearman correlation of learned image similarities with the caption graph">graph ρ</th>
@@ -72,8 +72,12 @@ export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<
                 <td style={{ color: OBJECTIVE_COLOUR[o] }}>{OBJECTIVE_LABEL[o]}</td>
                 <td>{m.step}</td>
                 <td>{num(m.heldOutLoss)}</td>
-                <td>{pct(m.knnTop1)}</td>
-                <td>{pct(m.linearProbeTop1)}</td>
+                <td>
+                  {pct(m.knnTop1)} <small>({pct(m.knnTop1Projected)})</small>
+                </td>
+                <td>
+                  {pct(m.linearProbeTop1)} <small>({pct(m.linearProbeTop1Projected)})</small>
+                </td>
                 <td>{r ? `${pct(r.imageToText.r1)} / ${pct(r.imageToText.r5)} / ${pct(r.imageToText.r10)} (${r.imageToText.meanRank.toFixed(1)})` : '–'}</td>
                 <td>{r ? `${pct(r.textToImage.r1)} / ${pct(r.textToImage.r5)} / ${pct(r.textToImage.r10)} (${r.textToImage.meanRank.toFixed(1)})` : '–'}</td>
                 <td>{num(m.graphSpearman)}</td>

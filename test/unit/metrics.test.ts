@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { withDefaults } from '../../src/core/config';
 import { splitHeldOut } from '../../src/core/dataset';
 import { evaluateRun } from '../../src/core/evaluate';
-import { graphSpearman, knnAccuracy, retrieval, spearman } from '../../src/core/metrics';
+import { graphSpearman, knnAccuracy, retrieval, spearman, unitRows } from '../../src/core/metrics';
 import { ContrastiveModel } from '../../src/core/model';
 import { linearProbe } from '../../src/core/probe';
 import { Rng } from '../../src/core/rng';
@@ -52,6 +52,22 @@ describe('metrics', () => {
     expect(s.textToImage.meanRank).toBeGreaterThan(1);
   });
 
+  it('k-NN is DINO\'s by default: 20 neighbours, votes exp(cos / 0.07), on unit rows', () => {
+    // One test point; 19 training points of class 1 at cosine 0.5 and one of class 0 at cosine 0.9: 20 neighbours
+    // vote, exp(0.9/0.07) = 3.8e5 > 19 exp(0.5/0.07) = 2.4e4, so class 0 wins; with k = 1 too; with T = 1 class 1 wins.
+    const d = 2;
+    const train = new Float32Array(20 * d);
+    const labels = new Int32Array(20).fill(1);
+    const at = (cos: number, i: number) => train.set([cos, Math.sqrt(1 - cos * cos)], i * d);
+    at(0.9, 0);
+    labels[0] = 0;
+    for (let i = 1; i < 20; i++) at(0.5, i);
+    const test = new Float32Array([1, 0]);
+    expect(knnAccuracy(train, labels, test, Int32Array.from([0]), d)).toBe(1);
+    expect(knnAccuracy(train, labels, test, Int32Array.from([0]), d, 20, 1)).toBe(0);
+    expect(Array.from(unitRows(new Float32Array([3, 4, 0, 0]), 2))).toEqual(Array.from(new Float32Array([0.6, 0.8, 0, 0])));
+  });
+
   it('the median rank is open_clip\'s: floor of the median 0-based rank, plus 1 (never a half rank)', () => {
     // Two pairs: image 0 finds its text first (rank 1), image 1 finds it second (rank 2): median of 0-based ranks 0.5.
     const images = new Float32Array([1, 0, 0.8, 0.6]);
@@ -98,6 +114,8 @@ describe('metrics', () => {
     expect(m.evaluated).toBe(50);
     expect(m.knnTop1).toBeDefined();
     expect(m.linearProbeTop1).toBeDefined();
+    expect(m.knnTop1Projected).toBeDefined();
+    expect(m.linearProbeTop1Projected).toBeDefined();
     // Retrieval among 50 held-out pairs: chance recall@10 is 0.2.
     expect(m.retrieval!.imageToText.r10).toBeGreaterThan(0.6);
     expect(m.retrieval!.textToImage.r10).toBeGreaterThan(0.6);
@@ -124,6 +142,7 @@ describe('metrics', () => {
     const chance = 1 / 7;
     expect(m.knnTop1!).toBeGreaterThan(chance + 0.3);
     expect(m.linearProbeTop1!).toBeGreaterThan(chance + 0.3);
+    expect(m.knnTop1Projected!).toBeGreaterThan(chance + 0.3);
     expect(m.graphSpearman).toBeGreaterThan(init.graphSpearman + 0.05);
     expect(m.heldOutLoss).toBeLessThan(init.heldOutLoss);
     expect(m.retrieval).toBeUndefined();
