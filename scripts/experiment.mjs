@@ -1,5 +1,9 @@
-// `npm run experiment -- --data DIR_OR_ZIP --objectives clip,xsample --steps N --seed S --backend auto|webgpu|wasm
+// `npm run experiment -- --data DIR_OR_ZIP --objectives clip,xsample --steps N --seeds 0,1,2 --backend auto|webgpu|wasm
 //   --graph encoder|labels|tfidf|FILE --out results.json`
+// With several seeds (--seeds; --seed S is one), every objective trains on every seed (the same seeds for each, so
+// the same batches and initial weights), and the table gives per metric the mean, the sample standard deviation and
+// the 95% t-interval over seeds, and the paired difference of the first two objectives (say xsample - clip) with its
+// interval; the JSON keeps every seed's numbers.
 // Runs the app's own worker code in headless Chromium on any dataset the app takes (a folder, a zip, `demo` for
 // the Fluent Emoji set or `shapes` for the generated one), writes per objective the loss history, the metrics, the
 // backend, steps/s and the config, and prints a short table.
@@ -14,6 +18,7 @@ const { values: a } = parseArgs({
     objectives: { type: 'string', default: 'clip,xsample' },
     steps: { type: 'string', default: '200' },
     seed: { type: 'string', default: '0' },
+    seeds: { type: 'string' },
     backend: { type: 'string', default: 'auto' },
     graph: { type: 'string', default: 'encoder' },
     centre: { type: 'string', default: '1' },
@@ -76,61 +81,73 @@ try {
     console.log(`graph file: ${note}`);
   }
   const objectives = a.objectives.split(',').map((s) => s.trim());
-  const errors = await page.evaluate(
-    async ({ opts, objectives }) => {
-      const { api, defaultConfig: d } = window.__playground;
-      const config = {
-        ...d,
-        steps: opts.steps,
-        seed: opts.seed,
-        backend: opts.backend,
-        graph: opts.graph,
-        centreGraph: opts.centre,
-        batchSize: opts.batch,
-        lr: opts.lr,
-        tauS: opts.tauS,
-        evalEvery: opts.evalEvery,
-        model: { ...d.model, width: opts.width, depth: opts.depth },
-      };
-      return api.configure(config, objectives);
-    },
-    {
-      opts: {
-        steps: +a.steps,
-        seed: +a.seed,
-        backend: a.backend,
-        graph: graphFile ? 'file' : a.graph,
-        centre: a.centre !== '0',
-        batch: +a.batch,
-        lr: +a.lr,
-        tauS: +a['tau-s'],
-        evalEvery: +a['eval-every'],
-        width: +a.width,
-        depth: +a.depth,
-      },
-      objectives,
-    },
-  );
-  if (errors.length > 0) fail(errors.join('; '));
-  const notices = await page.locator('[data-testid=notice]').allTextContents();
-  for (const n of notices) console.log(`note: ${n}`);
+  const seeds = (a.seeds ?? a.seed).split(',').map((x) => Number(x.trim()));
+  if (seeds.some((x) => !Number.isInteger(x) || x < 0)) fail(`--seeds ${a.seeds}: whole numbers from 0, separated by commas`);
   const t0 = Date.now();
-  await page.evaluate(() => window.__playground.api.start());
-  let last = -1;
-  for (;;) {
-    const [state, step] = await page.evaluate(() => {
-      const el = document.querySelector('[data-testid=progress]');
-      return [el.dataset.state, Number(el.dataset.step)];
-    });
-    if (Math.floor(step / 50) !== Math.floor(last / 50)) console.log(`step ${step} / ${a.steps} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    last = step;
-    if (state === 'done') break;
-    const errs = await page.locator('[data-testid=errors]').allTextContents();
-    if (state === 'paused' && errs.length > 0) fail(errs.join('; '));
-    await page.waitForTimeout(500);
+  const perSeed = [];
+  for (const seed of seeds) {
+    const errors = await page.evaluate(
+      async ({ opts, objectives }) => {
+        const { api, defaultConfig: d } = window.__playground;
+        const config = {
+          ...d,
+          steps: opts.steps,
+          seed: opts.seed,
+          backend: opts.backend,
+          graph: opts.graph,
+          centreGraph: opts.centre,
+          batchSize: opts.batch,
+          lr: opts.lr,
+          tauS: opts.tauS,
+          evalEvery: opts.evalEvery,
+          model: { ...d.model, width: opts.width, depth: opts.depth },
+        };
+        return api.configure(config, objectives);
+      },
+      {
+        opts: {
+          steps: +a.steps,
+          seed,
+          backend: a.backend,
+          graph: graphFile ? 'file' : a.graph,
+          centre: a.centre !== '0',
+          batch: +a.batch,
+          lr: +a.lr,
+          tauS: +a['tau-s'],
+          evalEvery: +a['eval-every'],
+          width: +a.width,
+          depth: +a.depth,
+        },
+        objectives,
+      },
+    );
+    if (errors.length > 0) fail(errors.join('; '));
+    // configure() leaves the runs idle at step 0; wait for the page to show it before the previous seed's 'done' is read.
+    await page.waitForFunction(() => document.querySelector('[data-testid=progress]')?.dataset.state === 'idle', null, { timeout: 60_000 });
+    const notices = await page.locator('[data-testid=notice]').allTextContents();
+    for (const n of notices) console.log(`note: ${n}`);
+    await page.evaluate(() => window.__playground.api.start());
+    let last = -1;
+    for (;;) {
+      const [state, step] = await page.evaluate(() => {
+        const el = document.querySelector('[data-testid=progress]');
+        return [el.dataset.state, Number(el.dataset.step)];
+      });
+      if (Math.floor(step / 50) !== Math.floor(last / 50)) console.log(`seed ${seed}: step ${step} / ${a.steps} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      last = step;
+      if (state === 'done') break;
+      const errs = await page.locator('[data-testid=errors]').allTextContents();
+      if (state === 'paused' && errs.length > 0) fail(errs.join('; '));
+      await page.waitForTimeout(500);
+    }
+    perSeed.push({ seed, results: await page.evaluate(() => window.__playground.api.results()) });
   }
-  const results = await page.evaluate(() => window.__playground.api.results());
-  writeFileSync(a.out, JSON.stringify({ args: a, date: new Date().toISOString(), wallSeconds: (Date.now() - t0) / 1000, results }, null, 2));
+  const results = perSeed[0].results;
+  const summary = seeds.length > 1 ? await page.evaluate(([runs, objs]) => window.__playground.summariseSeeds(runs, objs), [perSeed, objectives]) : undefined;
+  writeFileSync(
+    a.out,
+    JSON.stringify({ args: a, date: new Date().toISOString(), wallSeconds: (Date.now() - t0) / 1000, seeds, results, perSeed, summary }, null, 2),
+  );
 
   const pct = (x) => (x === undefined || x === null || Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`);
   const rows = results.map((r) => {
@@ -155,7 +172,27 @@ try {
   console.log(`\n${results[0]?.dataset?.name}: ${results[0]?.dataset?.trainSize} train / ${results[0]?.dataset?.heldOutSize} held-out; graph: ${results[0]?.dataset?.graph}`);
   console.log(line(head));
   for (const r of rows) console.log(line(r));
+  if (summary) printSummary(summary);
   console.log(`\nwrote ${a.out}`);
 } finally {
   await app.close();
+}
+
+/** Mean ± sd and the 95% interval per objective and metric over seeds, then the paired difference. */
+function printSummary(summary) {
+  const f = (x, pct) => (x === null || x === undefined || Number.isNaN(x) ? '-' : pct ? `${(x * 100).toFixed(1)}` : x.toFixed(3));
+  const cell = (s, pct) => (s && s.n > 0 ? `${f(s.mean, pct)} ± ${f(s.sd, pct)} [${f(s.ci[0], pct)}, ${f(s.ci[1], pct)}]` : '-');
+  console.log(`\nover ${summary.seeds.length} seeds (${summary.seeds.join(', ')}): mean ± sd [95% t-interval]; accuracies in %`);
+  const metrics = summary.metrics;
+  const head = ['metric', ...summary.objectives, summary.paired ? `${summary.paired.a} − ${summary.paired.b}` : ''];
+  const rows = metrics.map((m) => [
+    m.label,
+    ...summary.objectives.map((o) => cell(summary.byObjective[o][m.key], m.percent)),
+    summary.paired ? `${cell(summary.paired.byMetric[m.key], m.percent)}${summary.paired.byMetric[m.key]?.significant ? ' *' : ''}` : '',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+  if (summary.paired) console.log('* the 95% interval of the paired difference excludes 0');
 }

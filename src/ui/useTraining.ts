@@ -1,3 +1,4 @@
+import { summariseSeeds } from '../core/seedSummary';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type BackendChoice, DEFAULT_CONFIG, type ObjectiveName, type TrainConfig } from '../core/config';
 import type { StepReport } from '../core/trainer';
@@ -149,8 +150,8 @@ export function useTraining(initialBackend: BackendChoice) {
         started = w;
         if (cancelled) return w.terminate();
         workerRef.current = w;
-        // A handle for the console, the browser tests and `npm run bench`.
-        (globalThis as unknown as { __playground?: unknown }).__playground = { api: w.api, defaultConfig: DEFAULT_CONFIG };
+        // A handle for the console, the browser tests, `npm run bench` and `npm run experiment` (its seed summaries).
+        (globalThis as unknown as { __playground?: unknown }).__playground = { api: w.api, defaultConfig: DEFAULT_CONFIG, summariseSeeds };
         setReady(true);
       })
       .catch((err: unknown) => setView((v) => ({ ...v, errors: [...v.errors, `the training worker did not start: ${String(err)}`] })));
