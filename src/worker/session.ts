@@ -12,13 +12,12 @@ import type { CaptionGraph } from '../text/captionGraph';
 import { CaptionGraphSource, targetNeighbours } from './graphSource';
 import { RunPictures, sampleSet } from './runPictures';
 import { buildExport } from './runExport';
-import { RunStore, type SavedRun, type SavedRunSummary } from './runStore';
+import { RunStore, type SavedRun } from './runStore';
 import { expandSources } from './sourceFiles';
 import { CheckpointError, configMismatch, importTfjs } from '../core/checkpoint';
 import { tfidfGraph } from '../text/tfidfGraph';
 import { startBackend } from './backends';
-import { loadDataset, type LoadOptions } from './datasetLoader';
-import type { SourceFile } from './sourceFiles';
+import { loadDataset } from './datasetLoader';
 import type {
   AssetUrls,
   BackendInfo,
@@ -27,11 +26,14 @@ import type {
   DatasetPreview,
   DatasetSummary,
   EventSink,
+  LoadOptions,
   LoadOutcome,
   MemoryInfo,
   ProbeInfo,
   RunResult,
   RunState,
+  SavedRunSummary,
+  SourceFile,
   TargetNeighbours,
   TrainerApi,
 } from './protocol';
