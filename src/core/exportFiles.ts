@@ -2,6 +2,7 @@
  * Plain-text exports, DOM-free: TensorFlow Embedding Projector files (vectors.tsv, metadata.tsv, sprite layout,
  * projector_config.pbtxt), the projected 2-D points and the loss history as CSV.
  */
+import type { HistoryRow } from './trainer';
 
 export interface SampleRows {
   ids: string[];
@@ -73,7 +74,7 @@ export function pointsCsv(points: Float32Array, rows: SampleRows): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function historyCsv(history: { step: number; loss: number; lr: number; ms: number; logitScale?: number }[]): string {
+export function historyCsv(history: HistoryRow[]): string {
   const lines = ['step,loss,lr,ms,logit_scale'];
   for (const h of history) lines.push([h.step, h.loss, h.lr, h.ms.toFixed(2), h.logitScale ?? ''].join(','));
   return `${lines.join('\n')}\n`;

@@ -16,14 +16,38 @@ export interface StepReport {
   scalars: Record<string, number>;
 }
 
+/** One row of a loss history as results and exports keep it (history.csv, history.json, RunResult). */
+export interface HistoryRow {
+  step: number;
+  loss: number;
+  lr: number;
+  ms: number;
+  logitScale?: number;
+}
+
+export function historyRow(r: StepReport): HistoryRow {
+  return { step: r.step, loss: r.loss, lr: r.lr, ms: r.ms, logitScale: r.scalars.logitScale };
+}
+
+/** What one step trains on: the images' indices, one caption each, and the random numbers of every view. */
+export interface Batch {
+  indices: Int32Array;
+  captions: string[];
+  views: ReturnType<typeof planAugment>[];
+}
+
 /**
  * Draws seeded batches and augmentations, runs the model's loss under tf.variableGrads, applies AdamW with
  * warm-up + cosine learning rate and reports each step. It knows nothing about the model beyond TrainableModel.
+ * A step's batch is drawn once: it stays pending until the step succeeds, so a step that fails is retried on the
+ * same batch and the run keeps the batch order of every other run with the same seed.
  */
 export class Trainer {
   readonly sampler: BatchSampler;
   readonly optimizer: AdamW;
   private readonly augRng: Rng;
+  private pending?: Batch;
+  private fault?: Error;
   step = 0;
 
   constructor(
@@ -45,7 +69,7 @@ export class Trainer {
    * Draws the next batch: indices, one caption per image (a random one where images have several) and the random
    * numbers of every view. Deterministic in the seed, and the same for every model whatever it uses.
    */
-  nextBatch() {
+  nextBatch(): Batch {
     const indices = this.sampler.next();
     const all = this.data.allCaptions;
     const captions = Array.from(indices, (i) => (all && all[i].length > 1 ? all[i][this.augRng.int(all[i].length)] : this.data.captions[i]));
@@ -54,14 +78,42 @@ export class Trainer {
     return { indices, captions, views };
   }
 
+  /**
+   * Moves a fresh trainer to `step` without training: it draws the batches an unbroken run would have drawn, so
+   * the next step trains on the same batch as that run's.
+   */
+  skipTo(step: number): void {
+    if (this.step !== 0 || this.pending) throw new Error('skipTo needs a trainer that has not stepped');
+    for (let i = 0; i < step; i++) this.nextBatch();
+    this.step = step;
+  }
+
+  /**
+   * Makes the next step throw `error` from inside its loss computation, after its batch is drawn and its images
+   * are built (a simulated device failure, for the fallback and its tests).
+   */
+  failNextStep(error: Error): void {
+    this.fault = error;
+  }
+
+  private throwFault(): void {
+    const fault = this.fault;
+    this.fault = undefined;
+    if (fault) throw fault;
+  }
+
   async trainStep(): Promise<StepReport> {
     const t0 = performance.now();
-    const { indices, captions, views } = this.nextBatch();
+    const batch = (this.pending ??= this.nextBatch());
+    const { indices, captions, views } = batch;
     const lr = learningRate(this.step, this.cfg.lr, this.cfg.warmupSteps, this.cfg.steps, this.cfg.minLrRatio);
     const params = this.model.params;
     const lossTensor = tf.tidy(() => {
       const images = imageBatch(this.data, indices);
-      const { value, grads } = tf.variableGrads(() => this.model.loss({ indices, captions, images, views }), params.list());
+      const { value, grads } = tf.variableGrads(() => {
+        this.throwFault();
+        return this.model.loss({ indices, captions, images, views });
+      }, params.list());
       const byName = new Map<string, tf.Tensor>();
       for (const [name, v] of params.vars) byName.set(name, grads[v.name]);
       this.optimizer.apply(byName, lr);
@@ -70,6 +122,7 @@ export class Trainer {
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();
     this.model.afterStep();
+    this.pending = undefined;
     this.step += 1;
     const ms = performance.now() - t0;
     return {

@@ -26,7 +26,7 @@ export function App() {
   const [configErrors, setConfigErrors] = useState<string[]>([]);
   const [logY, setLogY] = useState(false);
   const [smoothing, setSmoothing] = useState(0);
-  const { ready, view, actions } = useTraining(initial.config.backend);
+  const { ready, view, actions, dismissErrors } = useTraining(initial.config.backend);
   const running = view.state === 'running';
 
   useEffect(() => void loadPlotly(), []);
@@ -124,7 +124,7 @@ export function App() {
             errors={configErrors}
             onChange={applyConfig}
             onGraphFile={async (file) => {
-              const msg = await actions.setGraphFile(file);
+              const msg = await actions.setGraphFile(file.name, await file.arrayBuffer());
               if (msg) setConfigErrors([]);
               return msg;
             }}
@@ -189,7 +189,7 @@ export function App() {
               {view.errors.map((e) => (
                 <p key={e}>{e}</p>
               ))}
-              <button onClick={actions.dismissErrors}>Dismiss</button>
+              <button onClick={dismissErrors}>Dismiss</button>
             </div>
           )}
           {view.dataset ? (

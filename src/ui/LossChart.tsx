@@ -1,9 +1,9 @@
 import { useMemo, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
-import type { EvalMetrics } from '../core/evaluate';
+import type { EvalMetrics } from '../worker/protocol';
 import { decimate, fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { Plot } from './Plot';
-import type { RunHistory } from './useTraining';
+import type { RunHistory } from './trainingView';
 
 export const OBJECTIVE_LABEL: Record<ObjectiveName, string> = {
   clip: 'CLIP',

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { ObjectiveName } from '../core/config';
-import type { EvalMetrics } from '../core/evaluate';
+import type { EvalMetrics } from '../worker/protocol';
 import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
 import { fixedAxis, stepRange } from './chartRange';
 import { Plot } from './Plot';

@@ -1,9 +1,8 @@
-import * as Comlink from 'comlink';
 import { useMemo, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
 import { procrustes2 } from '../core/projection';
+import { callback, startUmapWorker } from '../worker/client';
 import type { ProbeInfo, RunViz, SampleSet } from '../worker/protocol';
-import type { UmapApi } from '../worker/umapWorker';
 import { HoverCard } from './HoverCard';
 import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
 import { fixedAxis, stableSymmetricRange, type Range } from './chartRange';
@@ -117,8 +116,7 @@ export function ProjectionPanel({
   }, [pictures, query, labels, mode, range]);
 
   const computeUmap = async () => {
-    const worker = new Worker(new URL('../worker/umapWorker.ts', import.meta.url), { type: 'module', name: 'umap' });
-    const api = Comlink.wrap<UmapApi>(worker);
+    const worker = startUmapWorker();
     try {
       const result: Partial<Record<ObjectiveName, Picture>> = {};
       let reference: Float32Array | undefined;
@@ -127,11 +125,11 @@ export function ProjectionPanel({
         const e = await fetchEmbeddings(o, UMAP_CAP);
         if (!e) continue;
         const n = e.vectors.length / e.dim;
-        const pts = await api.run(
+        const pts = await worker.api.run(
           e.vectors,
           e.dim,
           1,
-          Comlink.proxy((done: number, total: number) => setUmapProgress(`${OBJECTIVE_LABEL[o]} (${k + 1}/${objectives.length}): UMAP epoch ${done} / ${total} on ${n} samples`)),
+          callback((done: number, total: number) => setUmapProgress(`${OBJECTIVE_LABEL[o]} (${k + 1}/${objectives.length}): UMAP epoch ${done} / ${total} on ${n} samples`)),
         );
         const aligned = reference ? procrustes2(pts, reference) : pts;
         reference ??= aligned;

@@ -1,4 +1,4 @@
-import type { SourceFile } from '../worker/sourceFiles';
+import type { SourceFile } from '../worker/protocol';
 
 /**
  * Turns what the user picked or dropped into SourceFiles (File objects travel to the worker without a copy).

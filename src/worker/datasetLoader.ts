@@ -1,27 +1,14 @@
 import type { ImageSet } from '../core/dataset';
-import { type ColumnChoice, type Detection, detectSamples } from '../data/formats';
+import { detectSamples } from '../data/formats';
 import type { LoadReport, ReportEntry } from '../data/loadReport';
 import { DecodeError, decodeImage } from './imageDecoder';
-import { expandSources, type SourceFile } from './sourceFiles';
-
-export interface LoadOptions {
-  imageSize: number;
-  classTemplate: string;
-  columns?: ColumnChoice;
-}
-
-export interface LoadProgress {
-  phase: 'reading' | 'decoding';
-  done: number;
-  total: number;
-  filesPerSec: number;
-  etaSec: number;
-}
+import type { ColumnTable, LoadOptions, LoadProgress, SourceFile } from './protocol';
+import { expandSources } from './sourceFiles';
 
 export interface LoadResult {
   set?: ImageSet; // undefined when nothing could be used or the load was cancelled
   report: LoadReport;
-  table?: Detection['table']; // a CSV / TSV whose columns the user may pick
+  table?: ColumnTable; // a CSV / TSV whose columns the user may pick
 }
 
 const CONCURRENCY = 6;

@@ -1,18 +1,51 @@
 /**
- * The one description of what crosses the worker boundary, shared by both sides.
- * Commands go to the worker as calls on TrainerApi (through Comlink); events come back through the callback given
- * to `init`. Only plain numbers, strings and typed arrays cross; the worker owns every tensor.
+ * The one description of what crosses a worker boundary, shared by both sides: every type the page and the
+ * workers exchange is defined here, or (for the core's own value types) re-exported from here, so the page imports
+ * this file and client.ts and nothing else of src/worker.
+ * Commands go to the training worker as calls on TrainerApi (through Comlink); events come back through the
+ * callback given to `init`. The UMAP worker answers UmapApi. Only plain numbers, strings, Blobs and typed arrays
+ * cross; the worker owns every tensor.
  */
 import type { BackendChoice, ObjectiveName, TrainConfig } from '../core/config';
 import type { EvalMetrics } from '../core/evaluate';
-import type { StepReport } from '../core/trainer';
-import type { Detection } from '../data/formats';
+import type { HistoryRow, StepReport } from '../core/trainer';
+import type { ColumnChoice, Detection } from '../data/formats';
 import type { FormatName, LoadReport } from '../data/loadReport';
-import type { LoadOptions, LoadProgress } from './datasetLoader';
-import type { SavedRunSummary } from './runStore';
-import type { SourceFile } from './sourceFiles';
 
-export type { LoadOptions, LoadProgress, SavedRunSummary, SourceFile };
+export type { BackendChoice, EvalMetrics, HistoryRow, LoadReport, ObjectiveName, StepReport, TrainConfig };
+
+/** A CSV / TSV whose columns the user may pick (see data/formats). */
+export type ColumnTable = Detection['table'];
+
+/** A file as the loader sees it: a '/'-separated path relative to what the user chose, and its bytes. */
+export interface SourceFile {
+  path: string;
+  blob: Blob; // Files and Blobs are cloned by reference: their bytes are not copied
+}
+
+export interface LoadOptions {
+  imageSize: number;
+  classTemplate: string;
+  columns?: ColumnChoice;
+}
+
+export interface LoadProgress {
+  phase: 'reading' | 'decoding';
+  done: number;
+  total: number;
+  filesPerSec: number;
+  etaSec: number;
+}
+
+/** A comparison kept in this browser, as the list shows it. */
+export interface SavedRunSummary {
+  id: string;
+  name: string;
+  savedAt: string;
+  objectives: ObjectiveName[];
+  steps: number[];
+  dataset: { name: string; size: number };
+}
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -66,7 +99,7 @@ export interface DatasetPreview extends SampleSet {
 export interface LoadOutcome {
   summary?: DatasetSummary;
   report: LoadReport;
-  table?: Detection['table'];
+  table?: ColumnTable;
 }
 
 /** The fixed samples the heatmaps and projections show (sent once per dataset, graph and τ_s). */
@@ -104,7 +137,7 @@ export interface RunResult {
   dataset: DatasetSummary;
   steps: number;
   stepsPerSec: number; // over the steps of this run (training only)
-  history: { step: number; loss: number; lr: number; ms: number; logitScale?: number }[];
+  history: HistoryRow[];
   metrics: EvalMetrics[];
   final?: EvalMetrics;
 }
@@ -141,7 +174,10 @@ export interface MemoryInfo {
 export type TrainEvent =
   | { type: 'backend'; info: BackendInfo }
   | { type: 'dataset'; summary: DatasetSummary }
-  | { type: 'runs'; objectives: ObjectiveName[]; params: Record<string, number> } // runs (re)built, before step 1
+  | { type: 'runs'; objectives: ObjectiveName[]; params: Record<string, number> } // every run (re)built: all curves start afresh
+  // One run (re)built at `step` (imported, resumed, or restored after a device failure) with the history and metrics
+  // it keeps: they replace that run's curves; the other runs keep theirs.
+  | { type: 'run'; objective: ObjectiveName; params: number; step: number; history: StepReport[]; metrics: EvalMetrics[] }
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
   | { type: 'metrics'; objective: ObjectiveName; metrics: EvalMetrics }
   | { type: 'probe'; probe: ProbeInfo }
@@ -149,9 +185,9 @@ export type TrainEvent =
   | { type: 'state'; state: RunState; step: number; totalSteps: number }
   | { type: 'load-progress'; progress: LoadProgress }
   | { type: 'graph-progress'; done: number; total: number; cached: number }
-  | { type: 'load-report'; report: LoadReport; table?: Detection['table'] }
+  | { type: 'load-report'; report: LoadReport; table?: ColumnTable }
   | { type: 'saved'; runs: SavedRunSummary[]; current?: string }
-  | { type: 'config'; config: TrainConfig; objectives: ObjectiveName[] } // the worker changed them (a resumed run)
+  | { type: 'config'; config: TrainConfig; objectives: ObjectiveName[] } // the worker changed them (a resumed or imported run)
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string };
 
@@ -190,7 +226,7 @@ export interface TrainerApi {
   /** Times training steps on each backend that starts (for `npm run bench`); the current runs are kept. */
   benchmark(request: BenchmarkRequest): Promise<BenchmarkResult[]>;
   /** Unit embeddings of up to `cap` samples (held-out first) of one run, for UMAP on the page. */
-  embeddings(objective: ObjectiveName, cap: number): Promise<{ dim: number; vectors: Float32Array; samples: SampleSet } | undefined>;
+  embeddings(objective: ObjectiveName, cap: number): Promise<RunEmbeddings | undefined>;
   /** Everything to take a run away: weights (TF.js and safetensors), config, metrics, histories, Projector files. */
   exportRun(objective: ObjectiveName): Promise<Record<string, Uint8Array>>;
   /** Loads exported weights (a zip, or model.json + its weights file) as a run, to continue or to evaluate. */
@@ -203,6 +239,22 @@ export interface TrainerApi {
   resumeSaved(id: string): Promise<void>;
   /** Every run's config, loss history and metrics so far (for the headless experiment runner and exports). */
   results(): Promise<RunResult[]>;
-  /** Makes the next step fail as a lost GPU device would (for the fallback test and for users to try it). */
+  /**
+   * Makes the next training step fail inside its loss computation, as a lost GPU device would (for the fallback
+   * test and for users to try it): on a GPU backend the runs move to WASM and the step is retried on the same batch.
+   */
   simulateBackendFailure(): Promise<void>;
+}
+
+/** Unit embeddings of some samples of one run (rows of `dim` values), with the samples they belong to. */
+export interface RunEmbeddings {
+  dim: number;
+  vectors: Float32Array;
+  samples: SampleSet;
+}
+
+/** The UMAP worker (umapWorker.ts). */
+export interface UmapApi {
+  /** UMAP (umap-js) of (n, dim) unit rows to (n, 2), seeded, with progress per batch of epochs. */
+  run(vectors: Float32Array, dim: number, seed: number, onProgress: (done: number, total: number) => void): Promise<Float32Array>;
 }

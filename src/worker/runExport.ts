@@ -5,7 +5,7 @@ import { embedSet, type EvalMetrics } from '../core/evaluate';
 import { historyCsv, metadataTsv, metricsCsv, pointsCsv, projectorConfig, spriteGrid, vectorsTsv } from '../core/exportFiles';
 import type { ContrastiveModel } from '../core/model';
 import { pca2 } from '../core/projection';
-import type { StepReport } from '../core/trainer';
+import { historyRow, type StepReport } from '../core/trainer';
 import type { BackendInfo, DatasetSummary } from './protocol';
 
 /** Held-out samples in the Projector files (the Projector itself handles about this many smoothly). */
@@ -88,7 +88,7 @@ export async function buildExport(args: {
     timm_kwargs: JSON.stringify(timmKwargs(cfg.model)),
     input: INPUT_NOTE,
   });
-  const history = args.history.map((h) => ({ step: h.step, loss: h.loss, lr: h.lr, ms: h.ms, logitScale: h.scalars.logitScale }));
+  const history = args.history.map(historyRow);
   const pool = args.heldOut.slice(0, PROJECTOR_CAP);
   const { embeddings } = await embedSet(model, set, pool);
   const d = cfg.model.projDim;

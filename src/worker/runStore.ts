@@ -3,6 +3,7 @@ import type { TrainConfig, ObjectiveName } from '../core/config';
 import type { EvalMetrics } from '../core/evaluate';
 import type { ParamSnapshot } from '../core/params';
 import type { StepReport } from '../core/trainer';
+import type { SavedRunSummary } from './protocol';
 
 /** A saved comparison: its config, and for every run the latest weights, optimizer state, history and metrics. */
 export interface SavedRun {
@@ -21,15 +22,6 @@ export interface SavedRun {
     history: StepReport[];
     metrics: EvalMetrics[];
   }[];
-}
-
-export interface SavedRunSummary {
-  id: string;
-  name: string;
-  savedAt: string;
-  objectives: ObjectiveName[];
-  steps: number[];
-  dataset: { name: string; size: number };
 }
 
 export class StorageError extends Error {}

@@ -1,11 +1,6 @@
 import { unzip } from 'fflate';
 import { extension } from '../data/loadReport';
-
-/** A file as the loader sees it: a '/'-separated path relative to what the user chose, and its bytes. */
-export interface SourceFile {
-  path: string;
-  blob: Blob;
-}
+import type { SourceFile } from './protocol';
 
 function unzipAsync(data: Uint8Array): Promise<Record<string, Uint8Array>> {
   return new Promise((resolve, reject) => unzip(data, (err, files) => (err ? reject(err) : resolve(files))));

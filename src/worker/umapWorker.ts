@@ -2,10 +2,11 @@
 import * as Comlink from 'comlink';
 import { UMAP } from 'umap-js';
 import { Rng } from '../core/rng';
+import type { UmapApi } from './protocol';
 
-/** UMAP (umap-js) off the main thread: (n, dim) unit rows -> (n, 2), seeded, with progress per epoch batch. */
-const api = {
-  async run(vectors: Float32Array, dim: number, seed: number, onProgress: (done: number, total: number) => void): Promise<Float32Array> {
+// UMAP off the main thread; the page starts it through client.ts (startUmapWorker).
+const api: UmapApi = {
+  async run(vectors, dim, seed, onProgress) {
     const n = vectors.length / dim;
     const rows: number[][] = [];
     for (let i = 0; i < n; i++) rows.push(Array.from(vectors.subarray(i * dim, (i + 1) * dim)));
@@ -24,5 +25,4 @@ const api = {
     return Comlink.transfer(out, [out.buffer]);
   },
 };
-export type UmapApi = typeof api;
 Comlink.expose(api);

@@ -88,6 +88,56 @@ describe('training', () => {
   });
 });
 
+describe('a step that fails, and a run moved to a step', () => {
+  const losses = async (trainer: Trainer, n: number) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push((await trainer.trainStep()).loss);
+    return out;
+  };
+
+  it('retries a step that failed inside its loss computation on the same batch, leaking no tensor', async () => {
+    const unbroken = makeRun('clip', 40, { steps: 4 });
+    const expected = await losses(unbroken.trainer, 4);
+    unbroken.dispose();
+
+    const run = makeRun('clip', 40, { steps: 4 });
+    const seen: number[][] = [];
+    const loss = run.model.loss.bind(run.model);
+    run.model.loss = (batch) => {
+      seen.push(Array.from(batch.indices));
+      return loss(batch);
+    };
+    const got = await losses(run.trainer, 1);
+    const tensors = tf.memory().numTensors;
+    run.trainer.failNextStep(new Error('device lost'));
+    await expect(run.trainer.trainStep()).rejects.toThrow('device lost');
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(run.trainer.step).toBe(1);
+    got.push(...(await losses(run.trainer, 3)));
+    expect(got).toEqual(expected);
+    expect(seen).toHaveLength(4); // the failed attempt threw before the model saw its batch
+    run.dispose();
+  });
+
+  it('skipTo(n) on a fresh trainer with restored weights continues exactly like the unbroken run', async () => {
+    const unbroken = makeRun('xsample', 40, { steps: 5 });
+    const first = await losses(unbroken.trainer, 2);
+    const params = await unbroken.model.params.snapshot();
+    const optimizer = await unbroken.trainer.optimizer.snapshot();
+    const rest = await losses(unbroken.trainer, 3);
+    unbroken.dispose();
+
+    const moved = makeRun('xsample', 40, { steps: 5 });
+    moved.model.params.restore(params);
+    moved.trainer.optimizer.restore(optimizer);
+    moved.trainer.skipTo(2);
+    expect(first).toHaveLength(2);
+    expect(await losses(moved.trainer, 3)).toEqual(rest);
+    expect(() => moved.trainer.skipTo(1)).toThrow(/has not stepped/);
+    moved.dispose();
+  });
+});
+
 describe('learning-rate schedule', () => {
   it('warms up linearly, peaks, then decays by cosine to the floor', () => {
     const lr = (s: number) => learningRate(s, 1e-3, 10, 110, 0.1);

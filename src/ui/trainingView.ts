@@ -1,0 +1,184 @@
+import type {
+  BackendInfo,
+  ColumnTable,
+  DatasetSummary,
+  EvalMetrics,
+  LoadProgress,
+  LoadReport,
+  MemoryInfo,
+  ObjectiveName,
+  ProbeInfo,
+  RunState,
+  RunViz,
+  SavedRunSummary,
+  StepReport,
+  TrainConfig,
+  TrainEvent,
+} from '../worker/protocol';
+import { addNotice } from './notices';
+
+/** One run's curves, column by column (what the charts draw). */
+export interface RunHistory {
+  step: number[];
+  loss: number[];
+  lr: number[];
+  imagesPerSec: number[];
+  logitScale: number[];
+  last?: StepReport;
+}
+
+/** Everything the page shows of the training worker, folded from its events. */
+export interface TrainingView {
+  backend?: BackendInfo;
+  dataset?: DatasetSummary;
+  objectives: ObjectiveName[]; // the runs there are
+  params: Record<string, number>;
+  state: RunState;
+  step: number;
+  totalSteps: number;
+  memory?: MemoryInfo;
+  notices: string[];
+  errors: string[];
+  histories: Partial<Record<ObjectiveName, RunHistory>>;
+  version: number; // bumps whenever the histories change
+  loading: boolean;
+  graphProgress?: { done: number; total: number; cached: number };
+  metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
+  probe?: ProbeInfo;
+  saved: SavedRunSummary[];
+  currentSave?: string;
+  workerConfig?: { config: TrainConfig; objectives: ObjectiveName[] }; // set when the worker changed the config
+  viz: Partial<Record<ObjectiveName, RunViz>>;
+  klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>>;
+  loadProgress?: LoadProgress;
+  report?: LoadReport;
+  table?: ColumnTable;
+}
+
+export const INITIAL_VIEW: TrainingView = {
+  objectives: [],
+  params: {},
+  state: 'idle',
+  step: 0,
+  totalSteps: 0,
+  notices: [],
+  errors: [],
+  histories: {},
+  version: 0,
+  loading: false,
+  metrics: {},
+  viz: {},
+  klHistory: {},
+  saved: [],
+};
+
+export function emptyHistory(): RunHistory {
+  return { step: [], loss: [], lr: [], imagesPerSec: [], logitScale: [] };
+}
+
+/** The history with one more step (a new object: the old one is left as it was). */
+export function appendReport(h: RunHistory, r: StepReport): RunHistory {
+  const scale = r.scalars.logitScale;
+  return {
+    step: [...h.step, r.step],
+    loss: [...h.loss, r.loss],
+    lr: [...h.lr, r.lr],
+    imagesPerSec: [...h.imagesPerSec, r.imagesPerSec],
+    logitScale: scale === undefined ? h.logitScale : [...h.logitScale, scale],
+    last: r,
+  };
+}
+
+/** A whole history from its step reports. */
+export function historyOf(reports: StepReport[]): RunHistory {
+  return {
+    step: reports.map((r) => r.step),
+    loss: reports.map((r) => r.loss),
+    lr: reports.map((r) => r.lr),
+    imagesPerSec: reports.map((r) => r.imagesPerSec),
+    logitScale: reports.flatMap((r) => (r.scalars.logitScale === undefined ? [] : [r.scalars.logitScale])),
+    last: reports[reports.length - 1],
+  };
+}
+
+/** Keeps at most the last five errors. */
+export function addError(view: TrainingView, message: string): TrainingView {
+  return { ...view, errors: [...view.errors.slice(-4), message] };
+}
+
+function latestStep(histories: TrainingView['histories']): number {
+  return Math.max(0, ...Object.values(histories).map((h) => h?.last?.step ?? 0));
+}
+
+function omit<T>(record: Partial<Record<ObjectiveName, T>>, key: ObjectiveName): Partial<Record<ObjectiveName, T>> {
+  const { [key]: _, ...rest } = record;
+  return rest;
+}
+
+/** The view after one event of the worker: a pure function, the one place events are interpreted. */
+export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
+  switch (e.type) {
+    case 'step': {
+      const histories = { ...v.histories, [e.objective]: appendReport(v.histories[e.objective] ?? emptyHistory(), e.report) };
+      const memory = v.memory?.numTensors === e.memory.numTensors && v.memory?.numBytes === e.memory.numBytes ? v.memory : e.memory;
+      return { ...v, histories, memory, version: v.version + 1, step: v.state === 'running' ? latestStep(histories) : v.step };
+    }
+    case 'runs':
+      return {
+        ...v,
+        objectives: e.objectives,
+        params: e.params,
+        histories: Object.fromEntries(e.objectives.map((o) => [o, emptyHistory()])),
+        version: v.version + 1,
+        metrics: {},
+        viz: {},
+        klHistory: {},
+      };
+    case 'run': {
+      // One run rebuilt at e.step: its curves are replaced (cut at e.step), the other runs' stay as they are.
+      const o = e.objective;
+      const viz = v.viz[o] && v.viz[o].step > e.step ? omit(v.viz, o) : v.viz;
+      return {
+        ...v,
+        objectives: v.objectives.includes(o) ? v.objectives : [...v.objectives, o],
+        params: { ...v.params, [o]: e.params },
+        histories: { ...v.histories, [o]: historyOf(e.history) },
+        version: v.version + 1,
+        metrics: { ...v.metrics, [o]: e.metrics },
+        viz,
+        klHistory: { ...v.klHistory, [o]: (v.klHistory[o] ?? []).filter((k) => k.step <= e.step) },
+      };
+    }
+    case 'config':
+      return { ...v, workerConfig: { config: e.config, objectives: e.objectives } };
+    case 'saved':
+      return { ...v, saved: e.runs, currentSave: e.current };
+    case 'probe':
+      return { ...v, probe: e.probe, viz: {}, klHistory: {} };
+    case 'viz':
+      return {
+        ...v,
+        viz: { ...v.viz, [e.viz.objective]: e.viz },
+        klHistory: { ...v.klHistory, [e.viz.objective]: [...(v.klHistory[e.viz.objective] ?? []), { step: e.viz.step, kl: e.viz.kl }] },
+      };
+    case 'metrics':
+      return { ...v, metrics: { ...v.metrics, [e.objective]: [...(v.metrics[e.objective] ?? []), e.metrics] } };
+    case 'graph-progress':
+      return { ...v, graphProgress: e.done >= e.total ? undefined : { done: e.done, total: e.total, cached: e.cached } };
+    case 'backend':
+      return { ...v, backend: e.info };
+    case 'dataset':
+      return { ...v, dataset: e.summary };
+    case 'state':
+      return { ...v, state: e.state, step: e.step, totalSteps: e.totalSteps };
+    case 'load-progress':
+      // Events and command replies travel on different channels: a late progress event must not reopen a load.
+      return v.loading ? { ...v, loadProgress: e.progress } : v;
+    case 'load-report':
+      return { ...v, report: e.report, table: e.table };
+    case 'notice':
+      return { ...v, notices: addNotice(v.notices, e.message) };
+    case 'error':
+      return addError(v, e.message);
+  }
+}

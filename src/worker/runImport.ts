@@ -1,0 +1,37 @@
+import { CheckpointError, type CheckpointMeta, configMismatch, importTfjs } from '../core/checkpoint';
+import type { TrainConfig } from '../core/config';
+import type { ImageSet } from '../core/dataset';
+import type { ParamSnapshot } from '../core/params';
+import type { SourceFile } from './protocol';
+import { expandSources } from './sourceFiles';
+
+/**
+ * Exported weights from the files the user chose (the export's zip, or model.json and its weights file), checked
+ * against the current model and data: a checkpoint that does not fit says why.
+ */
+export async function readCheckpoint(
+  input: SourceFile[],
+  config: TrainConfig,
+  data: ImageSet,
+): Promise<{ meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> }> {
+  const { files } = await expandSources(input);
+  const modelFile = files.find((f) => f.path === 'model.json' || f.path.endsWith('/model.json'));
+  if (!modelFile) throw new CheckpointError(`no model.json among ${files.map((f) => f.path).join(', ') || 'the files'}`);
+  const text = await modelFile.blob.text();
+  const paths: string[] = (JSON.parse(text).weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths);
+  const dir = modelFile.path.slice(0, modelFile.path.lastIndexOf('/') + 1);
+  const weightFile = files.find((f) => paths.some((p) => f.path === dir + p || f.path.endsWith(`/${p}`) || f.path === p));
+  if (!weightFile) throw new CheckpointError(`model.json names ${paths.join(', ')}, which is not among the files: choose both files, or the zip`);
+  const { meta, snapshot } = importTfjs(text, await weightFile.blob.arrayBuffer());
+  const problems = configMismatch(meta.config.model, config.model);
+  if (problems.length > 0) throw new CheckpointError(`these weights do not fit the current model: ${problems.join('; ')}. Set the model to match, then import again.`);
+  if (meta.config.model.imageSize !== data.imageSize) throw new CheckpointError(`the checkpoint expects ${meta.config.model.imageSize}px images; the dataset is at ${data.imageSize}px`);
+  return { meta, snapshot };
+}
+
+/** What the page is told after an import. */
+export function importNote(meta: CheckpointMeta, steps: number): string {
+  return `imported ${meta.config.objective} weights from ${meta.dataset ?? 'another dataset'} at step ${meta.step}${
+    meta.step < steps ? `; training continues to step ${steps}` : `; raise Steps above ${meta.step} to train on`
+  } (optimizer moments start afresh)`;
+}

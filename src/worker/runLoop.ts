@@ -1,0 +1,114 @@
+import * as tf from '../core/tf';
+import type { StepReport } from '../core/trainer';
+import type { Comparison } from './comparison';
+import type { Device } from './deviceFallback';
+import type { EventSink, RunState } from './protocol';
+import type { RunReports } from './runReports';
+import { SAVE_EVERY } from './savedRuns';
+
+const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export interface LoopParts {
+  emit: EventSink;
+  runs: Comparison;
+  device: Device;
+  reports: RunReports;
+  /** The configured number of steps and how often to evaluate and draw. */
+  schedule: () => { steps: number; evalEvery: number; vizEvery: number };
+  /** Builds the runs where there are none (throws without a dataset). */
+  ensureRuns: () => void;
+  /** Saves the runs (on pause, every SAVE_EVERY steps and at the end). */
+  save: () => Promise<void>;
+}
+
+/**
+ * Run control and the training loop: one step of every run per round, the same batch order for each, with
+ * evaluation and pictures on their schedule. A step that fails on a GPU backend moves the runs to WASM and is
+ * tried again there on the same batch; elsewhere the runs pause with the error.
+ */
+export class RunLoop {
+  state: RunState = 'idle';
+  private loop?: Promise<void>;
+  private failNext = false;
+
+  constructor(private readonly p: LoopParts) {}
+
+  setState(state: RunState): void {
+    this.state = state;
+    this.p.emit({ type: 'state', state, step: this.p.runs.step, totalSteps: this.p.schedule().steps });
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'running') return;
+    this.p.ensureRuns();
+    if (this.p.runs.done) return this.setState('done');
+    this.setState('running');
+    this.loop = this.run();
+  }
+
+  async pause(): Promise<void> {
+    const wasRunning = this.state === 'running';
+    if (wasRunning) this.setState('paused');
+    await this.loop;
+    if (wasRunning) await this.p.save();
+  }
+
+  /** One step of every run, then paused. */
+  async step(): Promise<void> {
+    await this.pause();
+    this.p.ensureRuns();
+    await this.stepAll();
+    this.setState(this.p.runs.done ? 'done' : 'paused');
+  }
+
+  /** The next step fails inside its loss computation, as a lost GPU device would. */
+  simulateFailure(): void {
+    this.failNext = true;
+  }
+
+  private async run(): Promise<void> {
+    while (this.state === 'running') {
+      await this.stepAll();
+      if (this.p.runs.done) {
+        this.setState('done');
+        await this.p.save();
+        break;
+      }
+      if (this.p.runs.runs.some((r) => r.trainer.step % SAVE_EVERY === 0)) await this.p.save();
+      await macrotask(); // lets pause / reset commands in
+    }
+  }
+
+  /** One step of every unfinished run (a run rebuilt after a failure is looked up again by its objective). */
+  private async stepAll(): Promise<void> {
+    const { runs, device, reports, emit } = this.p;
+    for (const objective of runs.objectives) {
+      for (let attempt = 0; ; attempt++) {
+        const run = runs.find(objective);
+        if (!run || run.trainer.done) break;
+        if (this.failNext) {
+          this.failNext = false;
+          run.trainer.failNextStep(new Error('simulated loss of the GPU device'));
+        }
+        let report: StepReport;
+        try {
+          report = await run.trainer.trainStep();
+        } catch (err) {
+          if (attempt === 0 && (await device.recover(err))) continue;
+          emit({ type: 'error', message: `training step failed: ${err instanceof Error ? err.message : String(err)}` });
+          this.setState('paused');
+          return;
+        }
+        run.history.push(report);
+        const m = tf.memory();
+        emit({ type: 'step', objective, report, memory: { numTensors: m.numTensors, numBytes: m.numBytes } });
+        const { evalEvery, vizEvery } = this.p.schedule();
+        if (report.step % evalEvery === 0 || run.trainer.done) await reports.evaluate(run);
+        if (report.step === 1 || report.step % vizEvery === 0 || run.trainer.done) await reports.visualise(run, run === runs.runs[0]);
+        // A checkpoint that cannot be read back means the device is lost: move on now, from the last good one.
+        await device.afterStep(run).catch((err: unknown) => device.recover(err));
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CHECKPOINT_FORMAT, exportTfjs } from '../../src/core/checkpoint';
+import { type ObjectiveName, withDefaults } from '../../src/core/config';
+import { makeShapesSet } from '../../src/data/shapesSet';
+import { ContrastiveModel } from '../../src/core/model';
+import { Params } from '../../src/core/params';
+import { tfidfGraph } from '../../src/text/tfidfGraph';
+import { INITIAL_VIEW, reduceEvent } from '../../src/ui/trainingView';
+import type { BackendChoice, BackendInfo, TrainEvent } from '../../src/worker/protocol';
+import { type SessionOptions, TrainingSession } from '../../src/worker/session';
+
+// The worker's session in Node, on the test backend. Its backend starter is a double: it says 'webgpu' until the
+// session moves the runs to 'wasm', so the GPU fallback runs for real around real training steps.
+
+const tiny = { imageSize: 16, patchSize: 4, width: 16, depth: 1, heads: 2, projDim: 16, textWidth: 16 };
+const config = withDefaults({ graph: 'tfidf', steps: 10, batchSize: 8, lr: 3e-3, warmupSteps: 2, evalEvery: 1000, vizEvery: 1000, model: tiny });
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+const fakeBackend = async (choice: BackendChoice): Promise<BackendInfo> => ({ requested: choice, active: choice === 'wasm' ? 'wasm' : 'webgpu', adapter: 'test double' });
+
+/** The batch (image indices) each model trained on, by objective, in order. */
+let batches: Record<string, number[][]> = {};
+const originalLoss = ContrastiveModel.prototype.loss;
+ContrastiveModel.prototype.loss = function (this: ContrastiveModel, batch) {
+  (batches[this.cfg.objective] ??= []).push(Array.from(batch.indices));
+  return originalLoss.call(this, batch);
+};
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  batches = {};
+});
+
+async function session(objectives: ObjectiveName[], options: Partial<SessionOptions> = {}) {
+  const events: TrainEvent[] = [];
+  const s = new TrainingSession({ startBackend: fakeBackend, ...options });
+  await s.init((e) => events.push(structuredClone(e)), 'webgpu', // events cross the boundary as copies
+    { encoderModelUrl: 'unused', encoderVocabUrl: 'unused' });
+  expect(await s.configure(config, objectives)).toEqual([]);
+  await s.loadShapes(40, 16, 1);
+  const steps = async (n: number) => {
+    for (let i = 0; i < n; i++) await s.step();
+  };
+  /** What the page would show: every event so far through the page's reducer. */
+  const view = () => events.reduce(reduceEvent, INITIAL_VIEW);
+  return { s, events, steps, view };
+}
+
+async function unbrokenLosses(objectives: ObjectiveName[], n: number): Promise<number[][]> {
+  const ref = await session(objectives);
+  await ref.steps(n);
+  const losses = (await ref.s.results()).map((r) => r.history.map((h) => h.loss));
+  await ref.s.reset();
+  batches = {};
+  return losses;
+}
+
+describe('the training session', () => {
+  it('retries a GPU step that failed inside its loss computation on WASM, on the same batch: every run keeps the batches of an unbroken run', async () => {
+    const expected = await unbrokenLosses(['clip', 'xsample'], 5);
+    const { s, steps, events, view } = await session(['clip', 'xsample']);
+    await steps(2);
+    await s.simulateBackendFailure();
+    await steps(3);
+    const results = await s.results();
+    expect(results.map((r) => r.history.map((h) => h.step))).toEqual([range(5), range(5)]);
+    expect(results.map((r) => r.history.map((h) => h.loss))).toEqual(expected);
+    expect(batches.clip).toHaveLength(5); // the failed attempt threw before the model saw a batch
+    expect(batches.xsample).toEqual(batches.clip);
+    expect(results[0].backend.active).toBe('wasm');
+    expect(events).toContainEqual({ type: 'notice', message: 'webgpu failed (simulated loss of the GPU device); continued on wasm: clip at step 2, xsample at step 2' });
+    expect(view().histories.clip?.step).toEqual(range(5));
+    expect(view().histories.xsample?.step).toEqual(range(5));
+    await s.reset();
+  });
+
+  it('restores a lost device from the last checkpoint: the histories are cut there and the batches rewound', async () => {
+    const expected = await unbrokenLosses(['clip', 'xsample'], 5);
+    const { s, steps, events, view } = await session(['clip', 'xsample'], { gpuCheckpointEvery: 2 });
+    await steps(3);
+    // The device is gone: nothing can be read back from it any more.
+    const lost = vi.spyOn(Params.prototype, 'snapshot').mockRejectedValue(new Error('device lost'));
+    await s.simulateBackendFailure();
+    await steps(1);
+    lost.mockRestore();
+    expect(events).toContainEqual({ type: 'notice', message: 'webgpu failed (simulated loss of the GPU device); continued on wasm: clip at step 2, xsample at step 2' });
+    await steps(2);
+    const results = await s.results();
+    expect(results.map((r) => r.history.map((h) => h.step))).toEqual([range(5), range(5)]);
+    expect(results.map((r) => r.history.map((h) => h.loss))).toEqual(expected);
+    // Step 3 was trained twice, on the same batch; every other batch once, the same for both runs.
+    expect(batches.clip).toEqual([...batches.clip.slice(0, 3), batches.clip[2], ...batches.clip.slice(4)]);
+    expect(batches.xsample).toEqual(batches.clip);
+    expect(view().histories.clip?.step).toEqual(range(5));
+    expect(view().histories.xsample?.loss).toEqual(expected[1]);
+    await s.reset();
+  });
+
+  it('pauses with the error when a step fails off the GPU; the next step trains on the batch the failed one drew', async () => {
+    const expected = await unbrokenLosses(['xsample'], 4);
+    const onWasm = async (c: BackendChoice) => ({ ...(await fakeBackend(c)), active: 'wasm' as const });
+    const { s, steps, events } = await session(['xsample'], { startBackend: onWasm });
+    await steps(2);
+    await s.simulateBackendFailure();
+    await steps(1);
+    expect(events).toContainEqual({ type: 'error', message: 'training step failed: simulated loss of the GPU device' });
+    expect(events.at(-1)).toMatchObject({ type: 'state', state: 'paused', step: 2 });
+    await steps(2);
+    expect((await s.results())[0].history.map((h) => h.loss)).toEqual(expected[0]);
+    await s.reset();
+  });
+
+  it('imports a run beside the others without touching their curves, and tells the page the new objective list', async () => {
+    const { s, steps, events, view } = await session(['clip'], { startBackend: async (c) => ({ ...(await fakeBackend(c)), active: 'wasm' }) });
+    await steps(5);
+    const set = makeShapesSet(40, 16, 1);
+    const cfg = { ...config, objective: 'xsample' as const };
+    const model = new ContrastiveModel(cfg, set.captions, tfidfGraph(set.captions));
+    const files = await exportTfjs(await model.params.snapshot(), { format: CHECKPOINT_FORMAT, config: cfg, step: 4, dataset: 'elsewhere', createdAt: 'now' });
+    model.dispose();
+    const note = await s.importRun([
+      { path: 'model.json', blob: new Blob([files.modelJson]) },
+      { path: files.weightsName, blob: new Blob([files.weightsBin as Uint8Array<ArrayBuffer>]) },
+    ]);
+    expect(note).toMatch(/^imported xsample weights from elsewhere at step 4; training continues to step 10/);
+    expect(events.filter((e) => e.type === 'runs')).toHaveLength(1); // the one of the first step, none since
+    expect(events).toContainEqual(expect.objectContaining({ type: 'config', objectives: ['clip', 'xsample'] }));
+    expect(view().objectives).toEqual(['clip', 'xsample']);
+    expect(view().workerConfig?.objectives).toEqual(['clip', 'xsample']);
+    expect(view().histories.clip?.step).toEqual(range(5));
+    expect(view().histories.xsample?.step).toEqual([]);
+    await steps(1);
+    expect(view().histories.clip?.step).toEqual(range(6));
+    expect(view().histories.xsample?.step).toEqual([5]);
+    expect(batches.xsample.at(-1)).toEqual(batches.clip[4]); // its step 5 trains on the batch of every run's step 5
+    await s.reset();
+  });
+});

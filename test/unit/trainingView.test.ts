@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { INITIAL_VIEW, reduceEvent, type TrainingView } from '../../src/ui/trainingView';
+import type { EvalMetrics, RunViz, StepReport, TrainEvent } from '../../src/worker/protocol';
+
+const report = (step: number, logitScale?: number): StepReport => ({
+  step,
+  epoch: 0,
+  loss: 10 - step,
+  lr: 0.001,
+  ms: 5,
+  imagesPerSec: 100,
+  scalars: logitScale === undefined ? {} : { logitScale },
+});
+const memory = { numTensors: 10, numBytes: 1000 };
+const step = (objective: 'clip' | 'xsample', s: number): TrainEvent => ({ type: 'step', objective, report: report(s, objective === 'clip' ? 14 : undefined), memory });
+const metrics = (s: number): EvalMetrics => ({ step: s, heldOutLoss: 1, graphSpearman: 0, evaluated: 8 });
+const viz = (objective: 'clip' | 'xsample', s: number): RunViz => ({ objective, step: s, learned: new Float32Array(1), kind: 'image–image', kl: s, pca: new Float32Array(2), explained: [0.5, 0.2] });
+const fold = (events: TrainEvent[], from: TrainingView = INITIAL_VIEW) => events.reduce(reduceEvent, from);
+
+describe('the page view of the worker events', () => {
+  const two: TrainEvent[] = [
+    { type: 'runs', objectives: ['clip', 'xsample'], params: { clip: 5, xsample: 3 } },
+    { type: 'state', state: 'running', step: 0, totalSteps: 10 },
+    ...[1, 2, 3].flatMap((s) => [step('clip', s), step('xsample', s)]),
+    { type: 'metrics', objective: 'clip', metrics: metrics(3) },
+    { type: 'viz', viz: viz('clip', 1) },
+    { type: 'viz', viz: viz('clip', 3) },
+    { type: 'viz', viz: viz('xsample', 3) },
+  ];
+
+  it('appends step reports column by column, bumping the version, and follows the step while running', () => {
+    const v = fold(two);
+    expect(v.objectives).toEqual(['clip', 'xsample']);
+    expect(v.histories.clip).toMatchObject({ step: [1, 2, 3], loss: [9, 8, 7], logitScale: [14, 14, 14] });
+    expect(v.histories.xsample).toMatchObject({ step: [1, 2, 3], logitScale: [] });
+    expect(v.histories.xsample?.last?.step).toBe(3);
+    expect(v.step).toBe(3);
+    expect(v.version).toBe(7); // the runs event and six steps
+    expect(v.memory).toEqual(memory);
+    expect(v.klHistory.clip).toEqual([{ step: 1, kl: 1 }, { step: 3, kl: 3 }]);
+  });
+
+  it('is pure: the view it was given is left as it was', () => {
+    const before = fold(two);
+    const copy = structuredClone(before);
+    fold([step('clip', 4), { type: 'run', objective: 'clip', params: 5, step: 1, history: [report(1)], metrics: [] }, { type: 'runs', objectives: [], params: {} }], before);
+    expect(before).toEqual(copy);
+  });
+
+  it('replaces one rebuilt run’s curves, cut at its step, and leaves the other runs’ alone', () => {
+    const v = fold([...two, { type: 'run', objective: 'clip', params: 5, step: 2, history: [report(1, 14), report(2, 14)], metrics: [] }]);
+    expect(v.histories.clip?.step).toEqual([1, 2]);
+    expect(v.histories.xsample?.step).toEqual([1, 2, 3]);
+    expect(v.metrics.clip).toEqual([]);
+    expect(v.klHistory.clip).toEqual([{ step: 1, kl: 1 }]);
+    expect(v.viz.clip).toBeUndefined(); // drawn at step 3, after the run's new step
+    expect(v.viz.xsample?.step).toBe(3);
+    const next = fold([step('clip', 3)], v);
+    expect(next.histories.clip?.step).toEqual([1, 2, 3]);
+  });
+
+  it('adds an imported run to the runs there are; a runs event starts every curve afresh', () => {
+    const v = fold([...two, { type: 'run', objective: 'siglip', params: 7, step: 40, history: [], metrics: [metrics(40)] }]);
+    expect(v.objectives).toEqual(['clip', 'xsample', 'siglip']);
+    expect(v.params).toEqual({ clip: 5, xsample: 3, siglip: 7 });
+    expect(v.histories.clip?.step).toEqual([1, 2, 3]);
+    expect(v.metrics.siglip).toEqual([metrics(40)]);
+    const fresh = fold([{ type: 'runs', objectives: ['xsample'], params: { xsample: 3 } }], v);
+    expect(fresh.objectives).toEqual(['xsample']);
+    expect(fresh.histories).toEqual({ xsample: { step: [], loss: [], lr: [], imagesPerSec: [], logitScale: [] } });
+    expect(fresh.metrics).toEqual({});
+    expect(fresh.viz).toEqual({});
+  });
+
+  it('ignores load progress that arrives after the load ended; keeps the last five errors; passes the worker’s config on', () => {
+    const progress: TrainEvent = { type: 'load-progress', progress: { phase: 'decoding', done: 1, total: 2, filesPerSec: 1, etaSec: 1 } };
+    expect(fold([progress]).loadProgress).toBeUndefined();
+    expect(fold([progress], { ...INITIAL_VIEW, loading: true }).loadProgress).toEqual(progress.progress);
+    const errors = fold(Array.from({ length: 7 }, (_, i): TrainEvent => ({ type: 'error', message: `e${i}` })));
+    expect(errors.errors).toEqual(['e2', 'e3', 'e4', 'e5', 'e6']);
+    const config = fold([{ type: 'config', config: { seed: 3 } as never, objectives: ['clip'] }]);
+    expect(config.workerConfig?.objectives).toEqual(['clip']);
+    expect(fold([{ type: 'graph-progress', done: 2, total: 2, cached: 0 }]).graphProgress).toBeUndefined();
+  });
+});
