@@ -16,7 +16,7 @@ from xsample_playground.model import ContrastiveModel
 from xsample_playground.optim import learning_rate
 from xsample_playground.rng import Rng
 from xsample_playground.tokenizer import Tokenizer, words
-from xsample_playground.train import main
+from xsample_playground.train import load_app_state, main
 
 U = torch.tensor([[1, 0], [0.6, 0.8], [0, 1]], dtype=torch.float64)
 W = torch.tensor([[0.8, 0.6], [0.28, 0.96], [-0.6, 0.8]], dtype=torch.float64)
@@ -113,3 +113,12 @@ def test_run_zip_and_init(tmp_path):
     _, state_b, _ = read_run(res["clip"]["zip"])
     assert (state_b["visual.head.weight"] - state["visual.head.weight"]).abs().max() < 0.05
     assert not torch.equal(state_b["visual.head.weight"], state["visual.head.weight"])
+    # A run of another objective starts the image tower only.
+    res = main(common[:-4] + ["--objectives", "simclr", "--batch", "8", "--threads", "1", "--init", str(tmp_path / "a" / "clip.zip"), "--steps", "1", "--out", str(tmp_path / "c")])
+    _, state_c, vocab_c = read_run(res["simclr"]["zip"])
+    assert vocab_c is None and "text.token_embedding" not in state_c
+    fresh = ContrastiveModel(dict(run_cfg, objective="simclr")).init_from_seed(run_cfg["seed"])
+    seeded = fresh.visual.pos_embed.detach().clone()
+    load_app_state(fresh, state)
+    assert torch.equal(fresh.visual.pos_embed.detach(), state["visual.pos_embed"])
+    assert not torch.equal(seeded, state["visual.pos_embed"])

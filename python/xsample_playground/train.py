@@ -118,6 +118,8 @@ def train_objective(cfg, data, graph, dctx, init=None, log=print):
     tokenizer = None
     if uses_text_tower(cfg["objective"]):
         tokenizer = Tokenizer(init_vocab) if init_vocab else Tokenizer.from_captions(data.captions)
+        if init_state is not None and "text.token_embedding" in init_state and not init_vocab:
+            raise ValueError("--init: the run has a text tower but no tokenizer vocabulary (model.json)")
     model = ContrastiveModel(cfg, tokenizer.size if tokenizer else 0).init_from_seed(cfg["seed"])
     if init_state is not None:
         load_app_state(model, init_state)
@@ -157,7 +159,9 @@ def train_objective(cfg, data, graph, dctx, init=None, log=print):
 
 
 def load_app_state(model, state):
-    own = model.state_dict()
+    """The run's weights by the app's names. Every image-tower weight must be there; the text tower and scalars are
+    taken where the run has them (a run of another objective starts the image tower only)."""
+    own = {k: v for k, v in model.state_dict().items() if k.startswith("visual.") or k in state}
     missing = [k for k in own if k not in state]
     if missing:
         raise ValueError(f"--init: the run lacks {', '.join(missing[:5])}")
@@ -211,8 +215,7 @@ def main(argv=None):
         for o in objectives:
             cfg = copy.deepcopy(cfg0)
             cfg["objective"] = o
-            init_o = init if init and (not a.init or init_cfg.get("objective") == o) else None
-            model, history, tok = train_objective(cfg, data, graph, dctx, init_o)
+            model, history, tok = train_objective(cfg, data, graph, dctx, init)
             if dctx.rank == 0:
                 path = os.path.join(a.out, f"{o}.zip")
                 backend = {"name": "pytorch", "torch": torch.__version__, "device": str(dctx.device), "processes": dctx.world}
