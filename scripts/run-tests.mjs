@@ -1,4 +1,5 @@
-// `npm test`: type-check, unit tests (Node), build, browser tests (headless Chromium), then one line of totals.
+// `npm test`: type-check, unit tests (Node), the PyTorch trainer's tests (python/tests: parity with tfjs on the
+// fixture the unit tests write, DDP), build, browser tests (headless Chromium), then one line of totals.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,8 @@ import { findChromium } from './find-chromium.mjs';
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const tmp = mkdtempSync(join(tmpdir(), 'xsp-test-'));
+// test/unit/pythonParity.test.ts writes the PyTorch parity fixture here; python/tests/test_parity.py reads it.
+process.env.PARITY_FIXTURE_DIR = join(tmp, 'parity');
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -32,9 +35,50 @@ function suite(label, config) {
   }
 }
 
+/** The first of /usr/bin/python3 and python3 on PATH that can import torch and pytest. */
+function torchPython() {
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    if (spawnSync(py, ['-c', 'import torch, pytest'], { stdio: 'ignore' }).status === 0) return py;
+  }
+  return undefined;
+}
+
+/** python/tests under pytest, counted from its JUnit report; without torch, one skip (one failure on CI). */
+function pythonSuite() {
+  const py = torchPython();
+  if (!py) {
+    if (process.env.CI === 'true') {
+      console.error('\npython: torch not found; CI needs it: apt-get install -y python3-torch python3-pytest');
+      failed += 1;
+    } else {
+      console.log('\npython: torch not found, parity tests skipped');
+      skipped += 1;
+    }
+    return;
+  }
+  const xml = join(tmp, 'python.xml');
+  console.log(`\n=== python: ${py} -m pytest python/tests -q`);
+  const r = spawnSync(py, ['-m', 'pytest', 'python/tests', '-q', '-p', 'no:cacheprovider', `--junitxml=${xml}`], { stdio: 'inherit' });
+  try {
+    const text = readFileSync(xml, 'utf8');
+    const attr = (name) => [...text.matchAll(new RegExp(`<testsuite\\b[^>]*\\b${name}="(\\d+)"`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);
+    const tests = attr('tests');
+    const bad = attr('failures') + attr('errors');
+    const skips = attr('skipped');
+    passed += tests - bad - skips;
+    failed += bad;
+    skipped += skips;
+    if (r.status !== 0 && bad === 0) failed += 1;
+  } catch {
+    failed += 1;
+    console.error('python: no pytest report was written');
+  }
+}
+
 if (run('typecheck', ['tsc', '--noEmit', '-p', 'tsconfig.json'])) passed += 1;
 else failed += 1;
 suite('unit', 'vitest.unit.config.ts');
+pythonSuite();
 
 let chromium;
 try {
