@@ -11,6 +11,7 @@ vectors (mean-centred first when centreGraph, then L2-normalised, as the app), '
 (same class = 1, else 0), 'tfidf' the app's TF-IDF graph of caption words; a missing source falls back to the
 next available one (vectors, labels, TF-IDF) with a printed note.
 """
+import ast
 import io
 import json
 import math
@@ -118,7 +119,9 @@ def read_npy(data):
     else:
         (n,) = struct.unpack("<I", data[8:12])
         start = 12
-    header = eval(data[start:start + n].decode("latin1"), {"__builtins__": {}}, {"True": True, "False": False})  # noqa: S307 - a dict literal
+    header = ast.literal_eval(data[start:start + n].decode("latin1"))  # a dict literal; never evaluated as code
+    if not isinstance(header, dict) or "descr" not in header or "shape" not in header:
+        raise ValueError(".npy header is not a dict with descr and shape")
     descr, shape = header["descr"], tuple(header["shape"])
     if header.get("fortran_order"):
         raise ValueError(".npy in Fortran order is not supported")
