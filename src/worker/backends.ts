@@ -80,9 +80,11 @@ async function activate(name: BackendName): Promise<boolean> {
     // falls back to one thread, with a notice.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), THREADED_START_MS)));
-    const started = withCoresSeenAs(2 * wasmPlan.threads, () => tryActivate('wasm'));
-    const outcome = await Promise.race([started.then((ok) => (ok ? 'ok' : 'failed')), timeout]);
-    clearTimeout(timer);
+    const restoreCores = showCores(2 * wasmPlan.threads);
+    const outcome = await Promise.race([tryActivate('wasm').then((ok) => (ok ? 'ok' : 'failed')), timeout]).finally(() => {
+      restoreCores();
+      clearTimeout(timer);
+    });
     if (outcome === 'ok') return true;
     wasmPlan = {
       threads: 1,
@@ -96,24 +98,23 @@ async function activate(name: BackendName): Promise<boolean> {
 }
 
 /**
- * Runs `start` while `navigator.hardwareConcurrency` reads `cores` in this worker. tfjs-backend-wasm 4.22 sizes its
- * XNNPACK pool as min(setThreadsCount, 8, hardwareConcurrency / 2), the halving for two hyperthreads per core, read
- * once as the module starts: that gives one thread on a 2-core machine whatever we ask. Shown twice our count while
- * it starts, it takes exactly our count; the real value is back as soon as the start settles.
+ * Makes `navigator.hardwareConcurrency` read `cores` in this worker until the returned function is called.
+ * tfjs-backend-wasm 4.22 sizes its XNNPACK pool as min(setThreadsCount, 8, hardwareConcurrency / 2), the halving for
+ * two hyperthreads per core, read once as the module starts: that gives one thread on a 2-core machine whatever we
+ * ask. Shown twice our count while it starts, it takes exactly our count; the real value is back once the start settles
+ * (or times out).
  */
-async function withCoresSeenAs<T>(cores: number, start: () => Promise<T>): Promise<T> {
+function showCores(cores: number): () => void {
   const nav = globalThis.navigator as Navigator | undefined;
-  if (!nav) return start();
+  if (!nav) return () => {};
   try {
     Object.defineProperty(nav, 'hardwareConcurrency', { configurable: true, get: () => cores });
   } catch {
-    return start();
+    return () => {};
   }
-  try {
-    return await start();
-  } finally {
-    delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
-  }
+  return () => {
+    delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency; // the prototype's getter again
+  };
 }
 
 async function tryActivate(name: BackendName): Promise<boolean> {
