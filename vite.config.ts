@@ -1,10 +1,48 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+
+// Cross-origin isolation: without both headers the page gets no SharedArrayBuffer, and the WASM backend runs on one
+// thread (README, "Hosting"). Every response carries them, so workers, blob: workers and assets match the page.
+const crossOriginIsolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+// tfjs-backend-wasm's threaded SIMD build starts its pthread workers from a Blob holding
+// `var WasmBackendModuleThreadedSimd = ` + wasmFactoryThreadedSimd.toString(): the text of the *bundled* Emscripten
+// factory, re-evaluated at the top level of each pthread worker. Minified, that text is no longer self-contained:
+// `typeof _scriptDir !== "undefined" && _scriptDir` became `e!==void 0&&e`, where `e` is a variable of the closure
+// the factory was cut out of, so every pthread worker dies with `ReferenceError: e is not defined` and the backend
+// never starts. This plugin gives the pthread workers the Emscripten glue as shipped instead
+// (wasm-out/tfjs-backend-wasm-threaded-simd.js): served as a separate, unminified asset and loaded by URL. That file
+// defines the same global `WasmBackendModuleThreadedSimd`, and is what Emscripten's own pthread loader expects.
+//
+// Only the build needs it: the dev server pre-bundles tfjs without minifying, so the original text still works there.
+
+const TARGET = /[\\/]@tensorflow[\\/]tfjs-backend-wasm[\\/]dist[\\/]backend_wasm\.js$/;
+const BLOB = /new Blob\(\[`var WasmBackendModuleThreadedSimd = ` \+\s*wasmFactoryThreadedSimd\.toString\(\)\],\s*\{ type: 'text\/javascript' \}\)/;
+const GLUE = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?url';
+
+function tfjsWasmThreads(): Plugin {
+  return {
+    name: 'tfjs-wasm-threads',
+    apply: 'build',
+    transform(code, id) {
+      if (!TARGET.test(id.split('?')[0])) return null;
+      if (!BLOB.test(code))
+        this.error('tfjs-wasm-threads: the threaded-SIMD worker Blob was not found in backend_wasm.js (a new tfjs?): update vite.config.ts');
+      // The pthread workers are blob: workers, where a relative URL does not resolve: make it absolute here.
+      const patched = code.replace(BLOB, 'new URL(__tfjsThreadedGlueUrl, self.location.href).href');
+      return { code: `import __tfjsThreadedGlueUrl from '${GLUE}';\n${patched}`, map: null };
+    },
+  };
+}
 
 export default defineConfig({
   plugins: [react()],
   worker: {
     format: 'es',
+    plugins: () => [tfjsWasmThreads()],
     // Without this, Vite 8 keeps every @license comment in the worker bundle (shared/spec/assets.md).
     rolldownOptions: { output: { comments: { legal: false } } },
   },
@@ -13,6 +51,6 @@ export default defineConfig({
     chunkSizeWarningLimit: 6000,
     rolldownOptions: { output: { comments: { legal: false } } },
   },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  server: { host: '127.0.0.1', headers: crossOriginIsolation },
+  preview: { host: '127.0.0.1', headers: crossOriginIsolation },
 });

@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wasmThreadsFor } from '../../src/worker/wasmThreads';
 import { launch } from './harness';
 
 // `npm start` serves the sources through Vite's dev server (pre-bundled dependencies, unbundled worker): a different
@@ -29,6 +30,10 @@ describe('npm start (the dev server)', () => {
     await page.click('[data-testid=start]');
     await page.waitForFunction(() => Number((document.querySelector('[data-testid=progress]') as HTMLElement).dataset.step) >= 3, null, { timeout: 120_000 });
     expect(await page.getAttribute('[data-testid=backend]', 'data-backend')).toBe('wasm');
+    // Served cross-origin isolated (vite.config.ts): WASM on tfjs's threaded build, from the unminified pre-bundle.
+    const env = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+    expect(env.isolated).toBe(true);
+    expect(await page.textContent('[data-testid=backend]')).toContain(`WebAssembly SIMD, ${wasmThreadsFor(env.cores)} thread`);
     expect(errors).toEqual([]);
     await page.close();
   });
