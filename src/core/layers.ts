@@ -1,4 +1,4 @@
-import { attentionSoftmaxOp, biasGeluOp, geluOp, layerNormOp } from './kernels/fused';
+import { attentionSoftmaxOp, biasGeluOp, geluOp, layerNormOp, linearOp } from './kernels/fused';
 import * as tf from './tf';
 import type { Params } from './params';
 import type { Rng } from './rng';
@@ -18,8 +18,7 @@ export function initLinear(p: Params, name: string, inDim: number, outDim: numbe
 
 /** x: (R, in) -> (R, out) */
 export function linear(p: Params, name: string, x: tf.Tensor2D, bias = true): tf.Tensor2D {
-  const y = tf.matMul(x, p.get(`${name}.weight`) as tf.Tensor2D) as tf.Tensor2D;
-  return bias ? (tf.add(y, p.get(`${name}.bias`)) as tf.Tensor2D) : y;
+  return linearOp(x, p.get(`${name}.weight`) as tf.Tensor2D, bias ? p.get(`${name}.bias`) : undefined) as tf.Tensor2D;
 }
 
 export function initLayerNorm(p: Params, name: string, dim: number, rng: Rng): void {
@@ -56,15 +55,16 @@ export function attention(p: Params, name: string, x: tf.Tensor3D, heads: number
   const [B, N, D] = x.shape;
   const dh = D / heads;
   const x2 = tf.reshape(x, [B * N, D]) as tf.Tensor2D;
-  const split = (t: tf.Tensor2D) =>
-    tf.reshape(tf.transpose(tf.reshape(t, [B, N, heads, dh]), [0, 2, 1, 3]), [B * heads, N, dh]) as tf.Tensor3D; // (B*H, N, dh)
-  const q = split(linear(p, `${name}.q`, x2));
-  const k = split(linear(p, `${name}.k`, x2));
-  const v = split(linear(p, `${name}.v`, x2));
+  const w = (t: string) => p.get(`${name}.${t}.weight`) as tf.Tensor2D;
+  const b = (t: string) => p.get(`${name}.${t}.bias`);
+  const split = (t: string) => linearOp(x2, w(t), b(t), { outHeads: heads, seq: N }) as tf.Tensor3D; // (B*H, N, dh)
+  const q = split('q');
+  const k = split('k');
+  const v = split('v');
   const att = attentionSoftmaxOp(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh), heads, keyMask); // (B*H, N, N)
   const out = tf.matMul(att, v); // (B*H, N, dh)
-  const merged = tf.reshape(tf.transpose(tf.reshape(out, [B, heads, N, dh]), [0, 2, 1, 3]), [B * N, D]) as tf.Tensor2D;
-  return tf.reshape(linear(p, `${name}.proj`, merged), [B, N, D]) as tf.Tensor3D;
+  const projected = linearOp(out, w('proj'), b('proj'), { inHeads: heads, seq: N }); // heads merged back: (B*N, D)
+  return tf.reshape(projected, [B, N, D]) as tf.Tensor3D;
 }
 
 /** Pre-LayerNorm transformer block: x + attn(LN(x)), then x + mlp(LN(x)). x: (B, N, D) */

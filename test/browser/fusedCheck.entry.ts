@@ -3,7 +3,7 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import { withDefaults, type ObjectiveName } from '../../src/core/config';
 import { imageBatch } from '../../src/core/dataset';
-import { attentionSoftmaxOp, biasGeluOp, fusion, layerNormOp, softCrossEntropyOp } from '../../src/core/kernels/fused';
+import { attentionSoftmaxOp, biasGeluOp, fusion, layerNormOp, linearOp, softCrossEntropyOp } from '../../src/core/kernels/fused';
 import { ContrastiveModel } from '../../src/core/model';
 import { AdamW } from '../../src/core/optimizer';
 import { Params } from '../../src/core/params';
@@ -60,6 +60,11 @@ async function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]
 async function checkOps() {
   const out: Record<string, { value: number; grads: number }> = {};
   out.layerNorm = await compare((x, g, b) => layerNormOp(x, g, b, 1e-6), [rand([2, 5, 24], 2), tf.add(rand([24], 0.5), 1), rand([24], 0.5)], [0, 1, 2]);
+  out.linear = await compare((x, w, b) => linearOp(x, w as tf.Tensor2D, b), [rand([10, 12]), rand([12, 8]), rand([8])], [0, 1, 2]);
+  out.linearNoBias = await compare((x, w) => linearOp(x, w as tf.Tensor2D), [rand([10, 12]), rand([12, 8])], [0, 1]);
+  // (B·N, D) = (2·5, 12) to (B·H, N, dh) = (6, 5, 4) with 3 heads, and back
+  out.linearToHeads = await compare((x, w, b) => linearOp(x, w as tf.Tensor2D, b, { outHeads: 3, seq: 5 }), [rand([10, 12]), rand([12, 12]), rand([12])], [0, 1, 2]);
+  out.linearFromHeads = await compare((x, w, b) => linearOp(x, w as tf.Tensor2D, b, { inHeads: 3, seq: 5 }), [rand([6, 5, 4]), rand([12, 8]), rand([8])], [0, 1, 2]);
   out.biasGelu = await compare((x, b) => biasGeluOp(x as tf.Tensor2D, b), [rand([7, 12], 3), rand([12], 1)], [0, 1]);
   out.attentionSoftmax = await compare((s) => attentionSoftmaxOp(s as tf.Tensor3D, 0.35, 2), [rand([6, 5, 5], 4)], [0]);
   const mask = tf.tensor4d([0, 0, -1e4, -1e4, 0, 0, 0, -1e4, 0, 0, 0, 0, 0, -1e4, 0], [3, 1, 1, 5]);
@@ -151,7 +156,9 @@ async function kernelsPerStep(objective: ObjectiveName, fused: boolean, model?: 
   trainer.dispose();
   m.dispose();
   fusion.enabled = true;
-  return { kernels: prof.kernels.length, loss };
+  const byName: Record<string, number> = {};
+  for (const k of prof.kernels) byName[k.name] = (byName[k.name] ?? 0) + 1;
+  return { kernels: prof.kernels.length, loss, byName };
 }
 
 (window as unknown as { __xspFused: unknown }).__xspFused = {

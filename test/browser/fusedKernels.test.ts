@@ -18,12 +18,13 @@ interface FusedApi {
   checkOps(): Promise<Record<string, Check>>;
   checkAdamW(): Promise<{ weights: number; tensorsLeft: number }>;
   checkModel(objective: string): Promise<Check>;
-  kernelsPerStep(objective: string, fused: boolean, model?: Record<string, number>, batchSize?: number): Promise<{ kernels: number; loss: number }>;
+  kernelsPerStep(objective: string, fused: boolean, model?: Record<string, number>, batchSize?: number): Promise<{ kernels: number; loss: number; byName: Record<string, number> }>;
 }
 declare const window: { __xspFused: FusedApi };
 
 let browser: Browser;
 let page: Page;
+let started: { ok: boolean; backend: string };
 
 beforeAll(async () => {
   const outDir = mkdtempSync(join(tmpdir(), 'xsp-fused-'));
@@ -44,6 +45,7 @@ beforeAll(async () => {
   await page.route(url, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>fused</title>' }));
   await page.goto(url);
   await page.addScriptTag({ content: code });
+  started = await page.evaluate(() => window.__xspFused.init());
 }, 300_000);
 
 afterAll(async () => {
@@ -52,8 +54,7 @@ afterAll(async () => {
 
 describe('fused WebGPU kernels', () => {
   it('run on the WebGPU backend', async () => {
-    const r = await page.evaluate(() => window.__xspFused.init());
-    expect(r.backend).toBe('webgpu');
+    expect(started.backend).toBe('webgpu');
   });
 
   it('match the composite ops in values and gradients', async () => {
@@ -86,6 +87,7 @@ describe('fused WebGPU kernels', () => {
       const fused = await page.evaluate(([o, m]) => window.__xspFused.kernelsPerStep(o as string, true, m as Record<string, number>, 8), [objective, model] as const);
       const composite = await page.evaluate(([o, m]) => window.__xspFused.kernelsPerStep(o as string, false, m as Record<string, number>, 8), [objective, model] as const);
       console.log(`${objective} kernels/step on webgpu: composite ${composite.kernels}, fused ${fused.kernels}`);
+      if (process.env.XSP_KERNELS) console.log(JSON.stringify(Object.entries(fused.byName).sort((a, b) => b[1] - a[1])));
       expect(Number.isFinite(fused.loss)).toBe(true);
       expect(fused.kernels).toBeLessThan(composite.kernels / 2);
     }

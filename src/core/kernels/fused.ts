@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { runFlatProgram, useFused, type WebGpuUniform } from './webgpu';
+import { runFlatProgram, useFused, webGpuBackend, type WebGpuUniform } from './webgpu';
 
 export { fusion } from './webgpu';
 
@@ -21,6 +21,8 @@ const ATTN_SOFTMAX = 'XspAttentionSoftmax';
 const ATTN_SOFTMAX_GRAD = 'XspAttentionSoftmaxGrad';
 const SOFT_CE = 'XspSoftCrossEntropy';
 const SOFT_CE_GRAD = 'XspSoftCrossEntropyGrad';
+const LINEAR = 'XspLinear';
+const HEADS = 'XspHeads';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, number | boolean>;
@@ -336,9 +338,104 @@ function registerWebGpuKernels(): void {
   });
 }
 
+/**
+ * Moves attention heads between the (B·N, H·dh) layout of a linear layer and the (B·H, N, dh) layout of attention:
+ * the reshape–transpose–reshape of the composite path as one program.
+ */
+function headsInfo(x: Info, heads: number, seq: number, toHeads: boolean): Info {
+  const size = tf.util.sizeFromShape(x.shape);
+  const D = toHeads ? lastDim(x) : lastDim(x) * heads;
+  const dh = D / heads;
+  const B = size / (seq * D);
+  return runFlatProgram({
+    key: 'heads',
+    names: ['x'],
+    inputs: [x],
+    outShape: toHeads ? [B * heads, seq, dh] : [B * seq, D],
+    threads: size,
+    uniforms: 'n : i32, heads : i32, seq : i32, dh : i32, toHeads : i32,',
+    values: [i32(size), i32(heads), i32(seq), i32(dh), i32(toHeads ? 1 : 0)],
+    body: `
+      if (index >= uniforms.n) { return; }
+      let dh = uniforms.dh;
+      let D = dh * uniforms.heads;
+      // (b, n, h, d) of the element that invocation index writes
+      var b = 0; var n = 0; var h = 0; var d = 0;
+      if (uniforms.toHeads != 0) {
+        d = index % dh;
+        n = (index / dh) % uniforms.seq;
+        let bh = index / (dh * uniforms.seq);
+        h = bh % uniforms.heads;
+        b = bh / uniforms.heads;
+      } else {
+        d = index % dh;
+        h = (index / dh) % uniforms.heads;
+        let bn = index / D;
+        n = bn % uniforms.seq;
+        b = bn / uniforms.seq;
+      }
+      let rows = (b * uniforms.seq + n) * D + h * dh + d;
+      let split = ((b * uniforms.heads + h) * uniforms.seq + n) * dh + d;
+      if (uniforms.toHeads != 0) { result[index] = x[rows]; } else { result[index] = x[split]; }`,
+  });
+}
+
+function registerLinearKernels(): void {
+  const reg = (kernelName: string, kernelFunc: (a: KernelArgs) => Info) =>
+    tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+
+  reg(HEADS, ({ inputs: { x }, attrs }) => {
+    const a = attrs as Attrs;
+    return headsInfo(x, a.heads as number, a.seq as number, !!a.toHeads);
+  });
+
+  // x · W + bias by the backend's own fused matMul (bias added in the same program), with the heads moved in or out.
+  reg(LINEAR, ({ inputs: { x, weight, bias }, attrs }) => {
+    const a = attrs as Attrs;
+    const backend = webGpuBackend();
+    const inHeads = a.inHeads as number;
+    const outHeads = a.outHeads as number;
+    const seq = a.seq as number;
+    const xm = inHeads ? headsInfo(x, inHeads, seq, false) : { ...x, shape: [tf.util.sizeFromShape(x.shape) / lastDim(x), lastDim(x)] };
+    const matMul = tf.getKernel('_FusedMatMul', 'webgpu')!.kernelFunc;
+    const y = matMul({
+      inputs: { a: xm, b: weight, ...(bias ? { bias } : {}) },
+      backend: backend as unknown as tf.KernelBackend,
+      attrs: { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0.2 },
+    }) as Info;
+    if (inHeads) backend.disposeData(xm.dataId);
+    if (!outHeads) return y;
+    const split = headsInfo(y, outHeads, seq, true);
+    backend.disposeData(y.dataId);
+    return split;
+  });
+}
+
 // ---- gradients -------------------------------------------------------------------------------------------------
 
 function registerGradients(): void {
+  tf.registerGradient({
+    kernelName: LINEAR,
+    inputsToSave: ['x', 'weight'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, weight] = saved;
+      const a = attrs as unknown as Attrs;
+      const inHeads = a.inHeads as number;
+      const outHeads = a.outHeads as number;
+      const seq = a.seq as number;
+      const merge = (t: tf.Tensor, heads: number) => run(HEADS, { x: t }, { heads, seq, toHeads: false });
+      const dym = (outHeads ? merge(dy as tf.Tensor, outHeads) : tf.reshape(dy as tf.Tensor, [-1, weight.shape[1] as number])) as tf.Tensor2D;
+      const xm = (inHeads ? merge(x, inHeads) : tf.reshape(x, [-1, weight.shape[0] as number])) as tf.Tensor2D;
+      return {
+        x: () => {
+          const dx = tf.matMul(dym, weight as tf.Tensor2D, false, true);
+          return inHeads ? run(HEADS, { x: dx }, { heads: inHeads, seq, toHeads: true }) : tf.reshape(dx, x.shape);
+        },
+        weight: () => tf.matMul(xm, dym, true, false),
+        bias: () => tf.sum(dym, 0),
+      };
+    },
+  });
   tf.registerGradient({
     kernelName: LN,
     inputsToSave: ['x', 'gamma'],
@@ -393,6 +490,7 @@ function ensureRegistered(): void {
   if (registered) return;
   registered = true;
   registerWebGpuKernels();
+  registerLinearKernels();
   registerGradients();
 }
 
@@ -412,6 +510,27 @@ export function layerNormOp<T extends tf.Tensor>(x: T, gamma: tf.Tensor, beta: t
   const { mean, variance } = tf.moments(x, -1, true);
   const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(xhat, gamma), beta) as T;
+}
+
+/**
+ * x · weight (+ bias). Options move attention heads in the same op: `inHeads` reads x as (B·H, N, dh) and
+ * `outHeads` writes (B·H, N, dh) instead of (B·N, H·dh), with N = `seq`. Composite path: matMul + add, and the heads
+ * moved by reshape–transpose–reshape.
+ */
+export function linearOp(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor, heads: { inHeads?: number; outHeads?: number; seq?: number } = {}): tf.Tensor {
+  const { inHeads = 0, outHeads = 0, seq = 0 } = heads;
+  if (fusedActive()) return run(LINEAR, bias ? { x, weight, bias } : { x, weight }, { inHeads, outHeads, seq });
+  let x2 = x as tf.Tensor2D;
+  if (inHeads) {
+    const [BH, N, dh] = x.shape;
+    x2 = tf.reshape(tf.transpose(tf.reshape(x, [BH / inHeads, inHeads, N, dh]), [0, 2, 1, 3]), [(BH / inHeads) * N, inHeads * dh]);
+  }
+  let y = tf.matMul(x2, weight) as tf.Tensor2D;
+  if (bias) y = tf.add(y, bias);
+  if (!outHeads) return y;
+  const [R, D] = y.shape;
+  const dh = D / outHeads;
+  return tf.reshape(tf.transpose(tf.reshape(y, [R / seq, seq, outHeads, dh]), [0, 2, 1, 3]), [(R / seq) * outHeads, seq, dh]);
 }
 
 /** Exact GELU: x · Φ(x) = 0.5 x (1 + erf(x / √2)). */

@@ -41,6 +41,7 @@ export interface WebGpuBackend {
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
+  disposeData(dataId: object): boolean;
 }
 
 /** True when the fused WebGPU kernels run: the active backend is WebGPU. Elsewhere the composite ops run. */
