@@ -158,7 +158,7 @@ async function kernelsPerStep(objective: ObjectiveName, fused: boolean, model?: 
   fusion.enabled = true;
   const byName: Record<string, number> = {};
   for (const k of prof.kernels) byName[k.name] = (byName[k.name] ?? 0) + 1;
-  return { kernels: prof.kernels.length, loss, byName };
+  return { kernels: prof.kernels.length, loss, byName, order: prof.kernels.map((k) => k.name).join(' ') };
 }
 
 (window as unknown as { __xspFused: unknown }).__xspFused = {

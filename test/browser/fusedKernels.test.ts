@@ -87,7 +87,7 @@ describe('fused WebGPU kernels', () => {
       const fused = await page.evaluate(([o, m]) => window.__xspFused.kernelsPerStep(o as string, true, m as Record<string, number>, 8), [objective, model] as const);
       const composite = await page.evaluate(([o, m]) => window.__xspFused.kernelsPerStep(o as string, false, m as Record<string, number>, 8), [objective, model] as const);
       console.log(`${objective} kernels/step on webgpu: composite ${composite.kernels}, fused ${fused.kernels}`);
-      if (process.env.XSP_KERNELS) console.log(JSON.stringify(Object.entries(fused.byName).sort((a, b) => b[1] - a[1])));
+      if (process.env.XSP_KERNELS) console.log(JSON.stringify(Object.entries(fused.byName).sort((a, b) => b[1] - a[1])), (fused as { order?: string }).order);
       expect(Number.isFinite(fused.loss)).toBe(true);
       expect(fused.kernels).toBeLessThan(composite.kernels / 2);
     }

@@ -23,6 +23,11 @@ const SOFT_CE = 'XspSoftCrossEntropy';
 const SOFT_CE_GRAD = 'XspSoftCrossEntropyGrad';
 const LINEAR = 'XspLinear';
 const HEADS = 'XspHeads';
+const COLUMN_SUM = 'XspColumnSum';
+// Backward kernels with several outputs (every gradient of an op in one runKernel).
+const LN_GRAD = 'XspLayerNormGrad';
+const BIAS_GELU_GRADS = 'XspBiasGeluGrads';
+const LINEAR_GRAD = 'XspLinearGrad';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, number | boolean>;
@@ -35,6 +40,20 @@ const lastDim = (t: Info) => t.shape[t.shape.length - 1];
 function run(name: string, inputs: Record<string, tf.Tensor>, attrs: Attrs = {}): tf.Tensor {
   return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
+
+function runMany(name: string, inputs: Record<string, tf.Tensor>, attrs: Attrs = {}): tf.Tensor[] {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+}
+
+/** Runs a registered WebGPU kernel's function directly (inside another kernel: no tape, no engine bookkeeping). */
+function call(name: string, inputs: Record<string, Info | undefined>, attrs: Record<string, unknown> = {}): Info {
+  const kernel = tf.getKernel(name, 'webgpu');
+  if (!kernel) throw new Error(`no WebGPU kernel ${name}`);
+  return kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: webGpuBackend() as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as Info;
+}
+
+const view = (t: Info, shape: number[]): Info => ({ dataId: t.dataId, shape, dtype: t.dtype });
+const rows2d = (t: Info, cols: number): Info => view(t, [tf.util.sizeFromShape(t.shape) / cols, cols]);
 
 // ---- WGSL ------------------------------------------------------------------------------------------------------
 
@@ -384,6 +403,80 @@ function registerLinearKernels(): void {
   const reg = (kernelName: string, kernelFunc: (a: KernelArgs) => Info) =>
     tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
 
+  // Σ over rows of a (rows, cols) matrix (the last axis kept): one invocation per column.
+  reg(COLUMN_SUM, ({ inputs: { x }, attrs }) => {
+    const C = (attrs as Attrs).cols as number;
+    const R = tf.util.sizeFromShape(x.shape) / C;
+    return runFlatProgram({
+      key: 'column_sum',
+      names: ['x'],
+      inputs: [x],
+      outShape: [C],
+      threads: C,
+      uniforms: 'rows : i32, cols : i32,',
+      values: [i32(R), i32(C)],
+      body: `
+        if (index >= uniforms.cols) { return; }
+        var s = 0.0;
+        for (var r = 0; r < uniforms.rows; r++) { s += x[r * uniforms.cols + index]; }
+        result[index] = s;`,
+    });
+  });
+
+  // [dx, dgamma, dbeta] of LayerNorm.
+  tf.registerKernel({
+    kernelName: LN_GRAD,
+    backendName: 'webgpu',
+    kernelFunc: (({ inputs: { dy, x, gamma }, attrs }: KernelArgs) => {
+      const backend = webGpuBackend();
+      const D = lastDim(x);
+      const stats = call(LN_STATS, { x }, attrs as Record<string, unknown>);
+      const dx = call(LN_GRAD_X, { dy, x, gamma, stats });
+      const dgamma = call(LN_GRAD_GAMMA, { dy, x, stats });
+      const dbeta = call(COLUMN_SUM, { x: dy }, { cols: D });
+      backend.disposeData(stats.dataId);
+      return [dx, dgamma, dbeta];
+    }) as unknown as tf.KernelFunc,
+  });
+
+  // [dx, dbias] of gelu(x + bias).
+  tf.registerKernel({
+    kernelName: BIAS_GELU_GRADS,
+    backendName: 'webgpu',
+    kernelFunc: (({ inputs: { dy, x, bias } }: KernelArgs) => {
+      const dpre = call(BIAS_GELU_GRAD, { dy, x, bias });
+      return [dpre, call(COLUMN_SUM, { x: dpre }, { cols: lastDim(x) })];
+    }) as unknown as tf.KernelFunc,
+  });
+
+  // [dx, dweight, dbias?] of XspLinear, heads moved as in the forward op.
+  tf.registerKernel({
+    kernelName: LINEAR_GRAD,
+    backendName: 'webgpu',
+    kernelFunc: (({ inputs: { dy, x, weight }, attrs }: KernelArgs) => {
+      const backend = webGpuBackend();
+      const a = attrs as Attrs;
+      const inHeads = a.inHeads as number;
+      const outHeads = a.outHeads as number;
+      const seq = a.seq as number;
+      const [K, C] = weight.shape;
+      const dym = outHeads ? headsInfo(dy, outHeads, seq, false) : rows2d(dy, C);
+      const xm = inHeads ? headsInfo(x, inHeads, seq, false) : rows2d(x, K);
+      const dxm = call('BatchMatMul', { a: dym, b: weight }, { transposeA: false, transposeB: true });
+      let dx = view(dxm, x.shape);
+      if (inHeads) {
+        dx = headsInfo(dxm, inHeads, seq, true);
+        backend.disposeData(dxm.dataId);
+      }
+      const dw = call('BatchMatMul', { a: xm, b: dym }, { transposeA: true, transposeB: false });
+      const out = [dx, view(dw, [K, C])];
+      if (a.hasBias) out.push(call(COLUMN_SUM, { x: dym }, { cols: C }));
+      if (outHeads) backend.disposeData(dym.dataId);
+      if (inHeads) backend.disposeData(xm.dataId);
+      return out;
+    }) as unknown as tf.KernelFunc,
+  });
+
   reg(HEADS, ({ inputs: { x }, attrs }) => {
     const a = attrs as Attrs;
     return headsInfo(x, a.heads as number, a.seq as number, !!a.toHeads);
@@ -420,20 +513,11 @@ function registerGradients(): void {
     gradFunc: (dy, saved, attrs) => {
       const [x, weight] = saved;
       const a = attrs as unknown as Attrs;
-      const inHeads = a.inHeads as number;
-      const outHeads = a.outHeads as number;
-      const seq = a.seq as number;
-      const merge = (t: tf.Tensor, heads: number) => run(HEADS, { x: t }, { heads, seq, toHeads: false });
-      const dym = (outHeads ? merge(dy as tf.Tensor, outHeads) : tf.reshape(dy as tf.Tensor, [-1, weight.shape[1] as number])) as tf.Tensor2D;
-      const xm = (inHeads ? merge(x, inHeads) : tf.reshape(x, [-1, weight.shape[0] as number])) as tf.Tensor2D;
-      return {
-        x: () => {
-          const dx = tf.matMul(dym, weight as tf.Tensor2D, false, true);
-          return inHeads ? run(HEADS, { x: dx }, { heads: inHeads, seq, toHeads: true }) : tf.reshape(dx, x.shape);
-        },
-        weight: () => tf.matMul(xm, dym, true, false),
-        bias: () => tf.sum(dym, 0),
-      };
+      const hasBias = a.hasBias as boolean;
+      const [dx, dw, db] = runMany(LINEAR_GRAD, { dy: dy as tf.Tensor, x, weight }, { inHeads: a.inHeads, outHeads: a.outHeads, seq: a.seq, hasBias });
+      const grads: Record<string, () => tf.Tensor> = { x: () => dx, weight: () => dw };
+      if (hasBias) grads.bias = () => db;
+      return grads;
     },
   });
   tf.registerGradient({
@@ -441,15 +525,8 @@ function registerGradients(): void {
     inputsToSave: ['x', 'gamma'],
     gradFunc: (dy, saved, attrs) => {
       const [x, gamma] = saved;
-      const eps = (attrs as unknown as Attrs).eps as number;
-      const g = dy as tf.Tensor;
-      const stats = run(LN_STATS, { x }, { eps });
-      const D = x.shape[x.rank - 1];
-      return {
-        x: () => run(LN_GRAD_X, { dy: g, x, gamma, stats }),
-        gamma: () => run(LN_GRAD_GAMMA, { dy: g, x, stats }),
-        beta: () => tf.sum(tf.reshape(g, [-1, D]), 0),
-      };
+      const [dx, dgamma, dbeta] = runMany(LN_GRAD, { dy: dy as tf.Tensor, x, gamma }, { eps: (attrs as unknown as Attrs).eps as number });
+      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
     },
   });
   tf.registerGradient({
@@ -457,8 +534,8 @@ function registerGradients(): void {
     inputsToSave: ['x', 'bias'],
     gradFunc: (dy, saved) => {
       const [x, bias] = saved;
-      const dpre = run(BIAS_GELU_GRAD, { dy: dy as tf.Tensor, x, bias });
-      return { x: () => dpre, bias: () => tf.sum(tf.reshape(dpre, [-1, bias.size]), 0) };
+      const [dpre, dbias] = runMany(BIAS_GELU_GRADS, { dy: dy as tf.Tensor, x, bias });
+      return { x: () => dpre, bias: () => dbias };
     },
   });
   tf.registerGradient({
@@ -519,7 +596,7 @@ export function layerNormOp<T extends tf.Tensor>(x: T, gamma: tf.Tensor, beta: t
  */
 export function linearOp(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor, heads: { inHeads?: number; outHeads?: number; seq?: number } = {}): tf.Tensor {
   const { inHeads = 0, outHeads = 0, seq = 0 } = heads;
-  if (fusedActive()) return run(LINEAR, bias ? { x, weight, bias } : { x, weight }, { inHeads, outHeads, seq });
+  if (fusedActive()) return run(LINEAR, bias ? { x, weight, bias } : { x, weight }, { inHeads, outHeads, seq, hasBias: !!bias });
   let x2 = x as tf.Tensor2D;
   if (inHeads) {
     const [BH, N, dh] = x.shape;
