@@ -1,4 +1,4 @@
-import { attentionSoftmaxOp, biasGeluOp, geluOp, layerNormOp, linearOp } from './kernels/fused';
+import { attentionSoftmaxOp, biasGeluOp, geluOp, l2NormalizeOp, layerNormOp, linearOp, residualAddOp } from './kernels/fused';
 import * as tf from './tf';
 import type { Params } from './params';
 import type { Rng } from './rng';
@@ -70,14 +70,14 @@ export function attention(p: Params, name: string, x: tf.Tensor3D, heads: number
 /** Pre-LayerNorm transformer block: x + attn(LN(x)), then x + mlp(LN(x)). x: (B, N, D) */
 export function block(p: Params, name: string, x: tf.Tensor3D, heads: number, keyMask?: tf.Tensor): tf.Tensor3D {
   const [B, N, D] = x.shape;
-  const h = tf.add(x, attention(p, `${name}.attn`, layerNorm(p, `${name}.norm1`, x), heads, keyMask)) as tf.Tensor3D;
+  const h = residualAddOp(x, attention(p, `${name}.attn`, layerNorm(p, `${name}.norm1`, x), heads, keyMask));
   const hn = tf.reshape(layerNorm(p, `${name}.norm2`, h), [B * N, D]) as tf.Tensor2D;
   const hidden = biasGeluOp(tf.matMul(hn, p.get(`${name}.mlp.fc1.weight`) as tf.Tensor2D), p.get(`${name}.mlp.fc1.bias`));
   const mlp = linear(p, `${name}.mlp.fc2`, hidden); // (B*N, D)
-  return tf.add(h, tf.reshape(mlp, [B, N, D])) as tf.Tensor3D;
+  return residualAddOp(h, tf.reshape(mlp, [B, N, D]) as tf.Tensor3D);
 }
 
 /** Rows scaled to unit L2 norm. x: (R, d) */
 export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-12))) as tf.Tensor2D;
+  return l2NormalizeOp(x, 1e-12);
 }

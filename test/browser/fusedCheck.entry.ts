@@ -3,7 +3,17 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import { withDefaults, type ObjectiveName } from '../../src/core/config';
 import { imageBatch } from '../../src/core/dataset';
-import { attentionSoftmaxOp, biasGeluOp, fusion, layerNormOp, linearOp, softCrossEntropyOp } from '../../src/core/kernels/fused';
+import {
+  attentionSoftmaxOp,
+  biasGeluOp,
+  fusion,
+  l2NormalizeOp,
+  layerNormOp,
+  linearOp,
+  meanPoolOp,
+  residualAddOp,
+  softCrossEntropyOp,
+} from '../../src/core/kernels/fused';
 import { ContrastiveModel } from '../../src/core/model';
 import { AdamW } from '../../src/core/optimizer';
 import { Params } from '../../src/core/params';
@@ -65,6 +75,11 @@ async function checkOps() {
   // (B·N, D) = (2·5, 12) to (B·H, N, dh) = (6, 5, 4) with 3 heads, and back
   out.linearToHeads = await compare((x, w, b) => linearOp(x, w as tf.Tensor2D, b, { outHeads: 3, seq: 5 }), [rand([10, 12]), rand([12, 12]), rand([12])], [0, 1, 2]);
   out.linearFromHeads = await compare((x, w, b) => linearOp(x, w as tf.Tensor2D, b, { inHeads: 3, seq: 5 }), [rand([6, 5, 4]), rand([12, 8]), rand([8])], [0, 1, 2]);
+  out.l2Normalize = await compare((x) => l2NormalizeOp(x as tf.Tensor2D, 1e-12), [rand([5, 9], 2)], [0]);
+  out.meanPool = await compare((x) => meanPoolOp(x as tf.Tensor3D), [rand([3, 4, 6])], [0]);
+  const valid = tf.tensor2d([1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1], [3, 4]);
+  out.meanPoolMasked = await compare((x) => meanPoolOp(x as tf.Tensor3D, valid), [rand([3, 4, 6])], [0]);
+  out.residualAdd = await compare((a, b) => residualAddOp(a, b), [rand([3, 4, 6]), rand([3, 4, 6])], [0, 1]);
   out.biasGelu = await compare((x, b) => biasGeluOp(x as tf.Tensor2D, b), [rand([7, 12], 3), rand([12], 1)], [0, 1]);
   out.attentionSoftmax = await compare((s) => attentionSoftmaxOp(s as tf.Tensor3D, 0.35, 2), [rand([6, 5, 5], 4)], [0]);
   const mask = tf.tensor4d([0, 0, -1e4, -1e4, 0, 0, 0, -1e4, 0, 0, 0, 0, 0, -1e4, 0], [3, 1, 1, 5]);
@@ -172,3 +187,4 @@ async function kernelsPerStep(objective: ObjectiveName, fused: boolean, model?: 
   kernelsPerStep,
   memory: () => tf.memory().numTensors,
 };
+

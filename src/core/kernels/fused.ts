@@ -24,6 +24,12 @@ const SOFT_CE_GRAD = 'XspSoftCrossEntropyGrad';
 const LINEAR = 'XspLinear';
 const HEADS = 'XspHeads';
 const COLUMN_SUM = 'XspColumnSum';
+const L2_NORMALIZE = 'XspL2Normalize';
+const L2_NORMALIZE_GRAD = 'XspL2NormalizeGrad';
+const MEAN_POOL = 'XspMeanPool';
+const MEAN_POOL_MASKED = 'XspMeanPoolMasked';
+const MEAN_POOL_GRAD = 'XspMeanPoolGrad';
+const RESIDUAL_ADD = 'XspResidualAdd';
 // Backward kernels with several outputs (every gradient of an op in one runKernel).
 const LN_GRAD = 'XspLayerNormGrad';
 const BIAS_GELU_GRADS = 'XspBiasGeluGrads';
@@ -504,9 +510,154 @@ function registerLinearKernels(): void {
   });
 }
 
+function registerMoreKernels(): void {
+  const reg = (kernelName: string, kernelFunc: (a: KernelArgs) => Info) =>
+    tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+
+  // x / √(Σ x² + eps) per row.
+  reg(L2_NORMALIZE, ({ inputs: { x }, attrs }) => {
+    const D = lastDim(x);
+    const R = tf.util.sizeFromShape(x.shape) / D;
+    return runFlatProgram({
+      key: 'l2_normalize',
+      names: ['x'],
+      inputs: [x],
+      outShape: x.shape,
+      threads: R,
+      uniforms: 'rows : i32, cols : i32, eps : f32,',
+      values: [i32(R), i32(D), f32((attrs as Attrs).eps as number)],
+      body: `
+        if (index >= uniforms.rows) { return; }
+        let base = index * uniforms.cols;
+        var s = 0.0;
+        for (var c = 0; c < uniforms.cols; c++) { s += x[base + c] * x[base + c]; }
+        let r = inverseSqrt(s + uniforms.eps);
+        for (var c = 0; c < uniforms.cols; c++) { result[base + c] = x[base + c] * r; }`,
+    });
+  });
+
+  // dx = r (dy − y Σ dy·y) with r = 1/√(Σ x² + eps), y = x r.
+  reg(L2_NORMALIZE_GRAD, ({ inputs: { dy, x }, attrs }) => {
+    const D = lastDim(x);
+    const R = tf.util.sizeFromShape(x.shape) / D;
+    return runFlatProgram({
+      key: 'l2_normalize_grad',
+      names: ['dy', 'x'],
+      inputs: [dy, x],
+      outShape: x.shape,
+      threads: R,
+      uniforms: 'rows : i32, cols : i32, eps : f32,',
+      values: [i32(R), i32(D), f32((attrs as Attrs).eps as number)],
+      body: `
+        if (index >= uniforms.rows) { return; }
+        let base = index * uniforms.cols;
+        var s = 0.0;
+        for (var c = 0; c < uniforms.cols; c++) { s += x[base + c] * x[base + c]; }
+        let r = inverseSqrt(s + uniforms.eps);
+        var p = 0.0;
+        for (var c = 0; c < uniforms.cols; c++) { p += dy[base + c] * x[base + c] * r; }
+        for (var c = 0; c < uniforms.cols; c++) { result[base + c] = r * (dy[base + c] - x[base + c] * r * p); }`,
+    });
+  });
+
+  // (B, T, D) -> (B, D): Σ_t w[b, t] x[b, t, :] / Σ_t w[b, t], or the plain mean over t without weights.
+  const meanPool = ({ inputs: { x, weights } }: KernelArgs) => {
+    const [B, T, D] = x.shape;
+    const weighted = weights != null;
+    return runFlatProgram({
+      key: `mean_pool_${weighted}`,
+      names: weighted ? ['x', 'weights'] : ['x'],
+      inputs: weighted ? [x, weights] : [x],
+      outShape: [B, D],
+      threads: B * D,
+      uniforms: 'batch : i32, seq : i32, cols : i32,',
+      values: [i32(B), i32(T), i32(D)],
+      body: `
+        if (index >= uniforms.batch * uniforms.cols) { return; }
+        let b = index / uniforms.cols;
+        let d = index % uniforms.cols;
+        var s = 0.0;
+        var n = 0.0;
+        for (var t = 0; t < uniforms.seq; t++) {
+          let w = ${weighted ? 'weights[b * uniforms.seq + t]' : '1.0'};
+          s += w * x[(b * uniforms.seq + t) * uniforms.cols + d];
+          n += w;
+        }
+        result[index] = s / n;`,
+    });
+  };
+  reg(MEAN_POOL, meanPool);
+  reg(MEAN_POOL_MASKED, meanPool);
+
+  reg(MEAN_POOL_GRAD, ({ inputs: { dy, weights }, attrs }) => {
+    const [B, D] = dy.shape;
+    const T = (attrs as Attrs).seq as number;
+    const weighted = weights != null;
+    return runFlatProgram({
+      key: `mean_pool_grad_${weighted}`,
+      names: weighted ? ['dy', 'weights'] : ['dy'],
+      inputs: weighted ? [dy, weights] : [dy],
+      outShape: [B, T, D],
+      threads: B * T * D,
+      uniforms: 'batch : i32, seq : i32, cols : i32,',
+      values: [i32(B), i32(T), i32(D)],
+      body: `
+        if (index >= uniforms.batch * uniforms.seq * uniforms.cols) { return; }
+        let d = index % uniforms.cols;
+        let bt = index / uniforms.cols;
+        let b = bt / uniforms.seq;
+        ${weighted ? `var n = 0.0;
+        for (var t = 0; t < uniforms.seq; t++) { n += weights[b * uniforms.seq + t]; }
+        result[index] = dy[b * uniforms.cols + d] * weights[bt] / n;` : `result[index] = dy[b * uniforms.cols + d] / f32(uniforms.seq);`}`,
+    });
+  });
+
+  // a + b of the same shape (a residual connection).
+  reg(RESIDUAL_ADD, ({ inputs: { a, b } }) => {
+    const n = tf.util.sizeFromShape(a.shape);
+    return runFlatProgram({
+      key: 'residual_add',
+      names: ['a', 'b'],
+      inputs: [a, b],
+      outShape: a.shape,
+      threads: n,
+      uniforms: 'n : i32,',
+      values: [i32(n)],
+      body: `
+        if (index >= uniforms.n) { return; }
+        result[index] = a[index] + b[index];`,
+    });
+  });
+}
+
 // ---- gradients -------------------------------------------------------------------------------------------------
 
 function registerGradients(): void {
+  tf.registerGradient({
+    kernelName: L2_NORMALIZE,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => ({ x: () => run(L2_NORMALIZE_GRAD, { dy: dy as tf.Tensor, x: saved[0] }, { eps: (attrs as unknown as Attrs).eps as number }) }),
+  });
+  tf.registerGradient({
+    kernelName: MEAN_POOL,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => ({ x: () => run(MEAN_POOL_GRAD, { dy: dy as tf.Tensor }, { seq: saved[0].shape[1] as number }) }),
+  });
+  tf.registerGradient({
+    kernelName: MEAN_POOL_MASKED,
+    inputsToSave: ['x', 'weights'],
+    gradFunc: (dy, saved) => {
+      const [x, weights] = saved;
+      return {
+        x: () => run(MEAN_POOL_GRAD, { dy: dy as tf.Tensor, weights }, { seq: x.shape[1] as number }),
+        weights: () => tf.zerosLike(weights), // masks are data (never called on the tape)
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: RESIDUAL_ADD,
+    gradFunc: (dy) => ({ a: () => dy as tf.Tensor, b: () => tf.clone(dy as tf.Tensor) }), // two tensors: accumulating one disposes it
+  });
   tf.registerGradient({
     kernelName: LINEAR,
     inputsToSave: ['x', 'weight'],
@@ -568,6 +719,7 @@ function ensureRegistered(): void {
   registered = true;
   registerWebGpuKernels();
   registerLinearKernels();
+  registerMoreKernels();
   registerGradients();
 }
 
@@ -608,6 +760,26 @@ export function linearOp(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor, he
   const [R, D] = y.shape;
   const dh = D / outHeads;
   return tf.reshape(tf.transpose(tf.reshape(y, [R / seq, seq, outHeads, dh]), [0, 2, 1, 3]), [(R / seq) * outHeads, seq, dh]);
+}
+
+/** Rows scaled to unit L2 norm: x / √(Σ x² + eps). */
+export function l2NormalizeOp(x: tf.Tensor2D, eps: number): tf.Tensor2D {
+  if (fusedActive()) return run(L2_NORMALIZE, { x }, { eps }) as tf.Tensor2D;
+  return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), -1, true), eps))) as tf.Tensor2D;
+}
+
+/** x: (B, T, D) -> (B, D), the mean over T, weighted by `weights` (B, T) when given (a padding mask of 0 and 1). */
+export function meanPoolOp(x: tf.Tensor3D, weights?: tf.Tensor2D): tf.Tensor2D {
+  if (fusedActive()) return (weights ? run(MEAN_POOL_MASKED, { x, weights }) : run(MEAN_POOL, { x })) as tf.Tensor2D;
+  if (!weights) return tf.mean(x, 1) as tf.Tensor2D;
+  const w = tf.expandDims(weights, -1); // (B, T, 1)
+  return tf.div(tf.sum(tf.mul(x, w), 1), tf.sum(w, 1)) as tf.Tensor2D;
+}
+
+/** a + b of the same shape. */
+export function residualAddOp<T extends tf.Tensor>(a: T, b: T): T {
+  if (fusedActive()) return run(RESIDUAL_ADD, { a, b }) as T;
+  return tf.add(a, b) as T;
 }
 
 /** Exact GELU: x · Φ(x) = 0.5 x (1 + erf(x / √2)). */
