@@ -18,7 +18,7 @@ interface FusedApi {
   checkOps(): Promise<Record<string, Check>>;
   checkAdamW(): Promise<{ weights: number; tensorsLeft: number }>;
   checkModel(objective: string): Promise<Check>;
-  kernelsPerStep(objective: string, fused: boolean, model?: Record<string, number>, batchSize?: number): Promise<{ kernels: number; loss: number; byName: Record<string, number> }>;
+  kernelsPerStep(objective: string, fused: boolean, model?: Record<string, number>, batchSize?: number): Promise<{ kernels: number; loss: number; byName: Record<string, number>; tensorsBefore: number; tensorsAfter: number }>;
 }
 declare const window: { __xspFused: FusedApi };
 
@@ -81,7 +81,7 @@ describe('fused WebGPU kernels', () => {
     });
   }
 
-  it('take fewer kernels per training step (tiny model)', async () => {
+  it('take fewer kernels per training step and keep the tensor count flat (tiny model)', async () => {
     const model = { imageSize: 8, patchSize: 4, width: 16, depth: 2, heads: 2, projDim: 16, textWidth: 16 };
     for (const objective of ['clip', 'xsample']) {
       const fused = await page.evaluate(([o, m]) => window.__xspFused.kernelsPerStep(o as string, true, m as Record<string, number>, 8), [objective, model] as const);
@@ -89,6 +89,7 @@ describe('fused WebGPU kernels', () => {
       console.log(`${objective} kernels/step on webgpu: composite ${composite.kernels}, fused ${fused.kernels}`);
       if (process.env.XSP_KERNELS) console.log(JSON.stringify(Object.entries(fused.byName).sort((a, b) => b[1] - a[1])), (fused as { order?: string }).order);
       expect(Number.isFinite(fused.loss)).toBe(true);
+      expect(fused.tensorsAfter, 'tensors after a fused step').toBe(fused.tensorsBefore);
       expect(fused.kernels).toBeLessThan(composite.kernels / 2);
     }
   });
