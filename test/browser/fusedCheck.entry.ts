@@ -168,14 +168,16 @@ async function kernelsPerStep(objective: ObjectiveName, fused: boolean, model?: 
     await trainer.trainStep();
   });
   const tensorsBefore = tf.memory().numTensors;
-  const loss = (await trainer.trainStep()).loss;
+  const last = await trainer.trainStep();
+  const loss = last.loss;
+  const ms = last.ms;
   const tensorsAfter = tf.memory().numTensors;
   trainer.dispose();
   m.dispose();
   fusion.enabled = true;
   const byName: Record<string, number> = {};
   for (const k of prof.kernels) byName[k.name] = (byName[k.name] ?? 0) + 1;
-  return { kernels: prof.kernels.length, loss, byName, tensorsBefore, tensorsAfter, order: prof.kernels.map((k) => k.name).join(' ') };
+  return { kernels: prof.kernels.length, loss, ms, byName, tensorsBefore, tensorsAfter, order: prof.kernels.map((k) => k.name).join(' ') };
 }
 
 (window as unknown as { __xspFused: unknown }).__xspFused = {

@@ -5,10 +5,15 @@ export { fusion } from './webgpu';
 
 /**
  * Fused kernels of the training step on WebGPU: LayerNorm, bias + exact GELU, the attention softmax (scale, additive
- * key mask, softmax) and the soft-target cross-entropy, each one WGSL program forward and one or a few backward.
- * They are registered as tfjs kernels of the 'webgpu' backend with their gradients (tf.registerGradient), so that
- * tf.variableGrads differentiates through them like through any tfjs op. On every other backend the callers run the
- * composite tfjs ops they ran before (see layers.ts and objectives.ts): the fused path is taken only on WebGPU.
+ * key mask, softmax), the soft-target cross-entropy, linear layers (the backend's matMul with its bias, attention
+ * heads moved in or out by one program), L2 normalisation, mean pooling and residual adds.
+ * They are registered as tfjs kernels of the 'webgpu' backend with their gradients (tf.registerGradient, which saves
+ * fewer tensors than tf.customGrad), so tf.variableGrads differentiates through them like through any tfjs op. Each
+ * backward is one runKernel: where an op has several gradients, one kernel returns all of them, running its WGSL
+ * programs (and the backend's own matMul) directly, without the engine's bookkeeping in between.
+ * On every other backend the same functions run the composite tfjs ops the layers and objectives ran before (checked
+ * against that old math in test/unit/fusedOps.test.ts; the fused kernels against the composite ops in
+ * test/browser/fusedKernels.test.ts).
  */
 
 const LN = 'XspLayerNorm';
@@ -696,7 +701,9 @@ function registerGradients(): void {
       const [probs] = saved;
       return {
         scores: () => run(ATTN_SOFTMAX_GRAD, { dy: dy as tf.Tensor, probs }, { scale: (attrs as unknown as Attrs).scale as number }),
-        keyMask: () => tf.zeros([1]), // a constant: nothing differentiates it (never called on the tape)
+        keyMask: () => {
+          throw new Error('the attention key mask is data: no gradient flows into it');
+        },
       };
     },
   });
