@@ -168,7 +168,18 @@ async function kernelsPerStep(objective: ObjectiveName, fused: boolean, model?: 
     await trainer.trainStep();
   });
   const tensorsBefore = tf.memory().numTensors;
-  const last = await trainer.trainStep();
+  // GPU compute dispatches of one step (tf.profile counts runKernel calls: Reshape and Identity dispatch nothing,
+  // and one fused backward kernel may run several programs).
+  const proto = GPUComputePassEncoder.prototype;
+  const dispatch = proto.dispatchWorkgroups;
+  let dispatches = 0;
+  proto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<typeof dispatch>) {
+    dispatches++;
+    return dispatch.apply(this, args);
+  };
+  const last = await trainer.trainStep().finally(() => {
+    proto.dispatchWorkgroups = dispatch;
+  });
   const loss = last.loss;
   const ms = last.ms;
   const tensorsAfter = tf.memory().numTensors;
@@ -177,7 +188,7 @@ async function kernelsPerStep(objective: ObjectiveName, fused: boolean, model?: 
   fusion.enabled = true;
   const byName: Record<string, number> = {};
   for (const k of prof.kernels) byName[k.name] = (byName[k.name] ?? 0) + 1;
-  return { kernels: prof.kernels.length, loss, ms, byName, tensorsBefore, tensorsAfter, order: prof.kernels.map((k) => k.name).join(' ') };
+  return { kernels: prof.kernels.length, dispatches, loss, ms, byName, tensorsBefore, tensorsAfter, order: prof.kernels.map((k) => k.name).join(' ') };
 }
 
 (window as unknown as { __xspFused: unknown }).__xspFused = {

@@ -18,7 +18,7 @@ interface FusedApi {
   checkOps(): Promise<Record<string, Check>>;
   checkAdamW(): Promise<{ weights: number; tensorsLeft: number }>;
   checkModel(objective: string): Promise<Check>;
-  kernelsPerStep(objective: string, fused: boolean, model?: Record<string, number>, batchSize?: number): Promise<{ kernels: number; loss: number; ms: number; byName: Record<string, number>; tensorsBefore: number; tensorsAfter: number }>;
+  kernelsPerStep(objective: string, fused: boolean, model?: Record<string, number>, batchSize?: number): Promise<{ kernels: number; dispatches: number; loss: number; ms: number; byName: Record<string, number>; tensorsBefore: number; tensorsAfter: number }>;
 }
 declare const window: { __xspFused: FusedApi };
 
@@ -86,7 +86,7 @@ describe('fused WebGPU kernels', () => {
     for (const objective of ['clip', 'xsample']) {
       const fused = await page.evaluate(([o, m]) => window.__xspFused.kernelsPerStep(o as string, true, m as Record<string, number>, 8), [objective, model] as const);
       const composite = await page.evaluate(([o, m]) => window.__xspFused.kernelsPerStep(o as string, false, m as Record<string, number>, 8), [objective, model] as const);
-      console.log(`${objective} kernels/step on webgpu: composite ${composite.kernels}, fused ${fused.kernels}`);
+      console.log(`${objective} kernels/step on webgpu: composite ${composite.kernels}, fused ${fused.kernels}; GPU dispatches/step: composite ${composite.dispatches}, fused ${fused.dispatches}`);
       if (process.env.XSP_KERNELS) console.log(JSON.stringify(Object.entries(fused.byName).sort((a, b) => b[1] - a[1])), (fused as { order?: string }).order);
       expect(Number.isFinite(fused.loss)).toBe(true);
       expect(fused.tensorsAfter, 'tensors after a fused step').toBe(fused.tensorsBefore);
@@ -99,7 +99,7 @@ describe('fused WebGPU kernels', () => {
     for (const objective of ['clip', 'xsample']) {
       for (const fused of [false, true]) {
         const r = await page.evaluate(([o, f]) => window.__xspFused.kernelsPerStep(o as string, f as boolean), [objective, fused] as const);
-        console.log(`bench ${objective} ${fused ? 'fused' : 'composite'}: ${r.kernels} kernels/step, ${r.ms.toFixed(0)} ms/step, loss ${r.loss.toFixed(4)}`);
+        console.log(`bench ${objective} ${fused ? 'fused' : 'composite'}: ${r.kernels} kernels/step, ${r.dispatches} dispatches/step, ${r.ms.toFixed(0)} ms/step, loss ${r.loss.toFixed(4)}`);
       }
     }
   }, 900_000);
