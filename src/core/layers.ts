@@ -1,10 +1,12 @@
+import { attentionSoftmaxOp, biasGeluOp, geluOp, l2NormalizeOp, layerNormOp, linearOp, residualAddOp } from './kernels/fused';
 import * as tf from './tf';
 import type { Params } from './params';
 import type { Rng } from './rng';
 
 /**
  * Transformer building blocks shared by the image and text towers. Weight matrices are stored [in, out].
- * Every op used here has a gradient on the WASM backend (no gather, einsum or conv backprop).
+ * Every op used here has a gradient on the WASM backend (no gather, einsum or conv backprop). On WebGPU, LayerNorm,
+ * bias + GELU and the attention softmax run as fused kernels (kernels/fused.ts); elsewhere as the composite ops.
  */
 
 export const LN_EPS = 1e-6; // as timm's ViT
@@ -16,8 +18,7 @@ export function initLinear(p: Params, name: string, inDim: number, outDim: numbe
 
 /** x: (R, in) -> (R, out) */
 export function linear(p: Params, name: string, x: tf.Tensor2D, bias = true): tf.Tensor2D {
-  const y = tf.matMul(x, p.get(`${name}.weight`) as tf.Tensor2D) as tf.Tensor2D;
-  return bias ? (tf.add(y, p.get(`${name}.bias`)) as tf.Tensor2D) : y;
+  return linearOp(x, p.get(`${name}.weight`) as tf.Tensor2D, bias ? p.get(`${name}.bias`) : undefined) as tf.Tensor2D;
 }
 
 export function initLayerNorm(p: Params, name: string, dim: number, rng: Rng): void {
@@ -27,14 +28,12 @@ export function initLayerNorm(p: Params, name: string, dim: number, rng: Rng): v
 
 /** Normalises over the last axis. */
 export function layerNorm<T extends tf.Tensor>(p: Params, name: string, x: T): T {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS)));
-  return tf.add(tf.mul(xhat, p.get(`${name}.weight`)), p.get(`${name}.bias`)) as T;
+  return layerNormOp(x, p.get(`${name}.weight`), p.get(`${name}.bias`), LN_EPS);
 }
 
 /** Exact GELU: x * Φ(x) = 0.5 x (1 + erf(x / √2)). */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T;
+  return geluOp(x);
 }
 
 export function initBlock(p: Params, name: string, dim: number, mlpRatio: number, rng: Rng): void {
@@ -56,29 +55,29 @@ export function attention(p: Params, name: string, x: tf.Tensor3D, heads: number
   const [B, N, D] = x.shape;
   const dh = D / heads;
   const x2 = tf.reshape(x, [B * N, D]) as tf.Tensor2D;
-  const split = (t: tf.Tensor2D) =>
-    tf.reshape(tf.transpose(tf.reshape(t, [B, N, heads, dh]), [0, 2, 1, 3]), [B * heads, N, dh]) as tf.Tensor3D; // (B*H, N, dh)
-  const q = split(linear(p, `${name}.q`, x2));
-  const k = split(linear(p, `${name}.k`, x2));
-  const v = split(linear(p, `${name}.v`, x2));
-  let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)); // (B*H, N, N)
-  if (keyMask) scores = tf.reshape(tf.add(tf.reshape(scores, [B, heads, N, N]), keyMask), [B * heads, N, N]);
-  const att = tf.softmax(scores, -1);
+  const w = (t: string) => p.get(`${name}.${t}.weight`) as tf.Tensor2D;
+  const b = (t: string) => p.get(`${name}.${t}.bias`);
+  const split = (t: string) => linearOp(x2, w(t), b(t), { outHeads: heads, seq: N }) as tf.Tensor3D; // (B*H, N, dh)
+  const q = split('q');
+  const k = split('k');
+  const v = split('v');
+  const att = attentionSoftmaxOp(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh), heads, keyMask); // (B*H, N, N)
   const out = tf.matMul(att, v); // (B*H, N, dh)
-  const merged = tf.reshape(tf.transpose(tf.reshape(out, [B, heads, N, dh]), [0, 2, 1, 3]), [B * N, D]) as tf.Tensor2D;
-  return tf.reshape(linear(p, `${name}.proj`, merged), [B, N, D]) as tf.Tensor3D;
+  const projected = linearOp(out, w('proj'), b('proj'), { inHeads: heads, seq: N }); // heads merged back: (B*N, D)
+  return tf.reshape(projected, [B, N, D]) as tf.Tensor3D;
 }
 
 /** Pre-LayerNorm transformer block: x + attn(LN(x)), then x + mlp(LN(x)). x: (B, N, D) */
 export function block(p: Params, name: string, x: tf.Tensor3D, heads: number, keyMask?: tf.Tensor): tf.Tensor3D {
   const [B, N, D] = x.shape;
-  const h = tf.add(x, attention(p, `${name}.attn`, layerNorm(p, `${name}.norm1`, x), heads, keyMask)) as tf.Tensor3D;
+  const h = residualAddOp(x, attention(p, `${name}.attn`, layerNorm(p, `${name}.norm1`, x), heads, keyMask));
   const hn = tf.reshape(layerNorm(p, `${name}.norm2`, h), [B * N, D]) as tf.Tensor2D;
-  const mlp = linear(p, `${name}.mlp.fc2`, gelu(linear(p, `${name}.mlp.fc1`, hn))); // (B*N, D)
-  return tf.add(h, tf.reshape(mlp, [B, N, D])) as tf.Tensor3D;
+  const hidden = biasGeluOp(tf.matMul(hn, p.get(`${name}.mlp.fc1.weight`) as tf.Tensor2D), p.get(`${name}.mlp.fc1.bias`));
+  const mlp = linear(p, `${name}.mlp.fc2`, hidden); // (B*N, D)
+  return residualAddOp(h, tf.reshape(mlp, [B, N, D]) as tf.Tensor3D);
 }
 
 /** Rows scaled to unit L2 norm. x: (R, d) */
 export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-12))) as tf.Tensor2D;
+  return l2NormalizeOp(x, 1e-12);
 }

@@ -1,3 +1,4 @@
+import { softCrossEntropyOp } from './kernels/fused';
 import * as tf from './tf';
 
 /**
@@ -21,7 +22,7 @@ export function clampLogScale(theta: number): number {
 
 /** Mean over rows of the cross-entropy between target distributions (rows) and softmax(logits). */
 export function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
-  return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits, -1)), -1))) as tf.Scalar;
+  return softCrossEntropyOp(logits, targets); // one fused kernel each way on WebGPU (kernels/fused.ts)
 }
 
 function eye(n: number): tf.Tensor2D {
@@ -37,7 +38,7 @@ export function clipLogits(x: tf.Tensor2D, y: tf.Tensor2D, logScale: tf.Scalar):
 export function clipLoss(x: tf.Tensor2D, y: tf.Tensor2D, logScale: tf.Scalar): tf.Scalar {
   const logits = clipLogits(x, y, logScale);
   const I = eye(x.shape[0]);
-  return tf.mul(tf.add(softCrossEntropy(logits, I), softCrossEntropy(tf.transpose(logits), I)), 0.5);
+  return tf.mul(tf.add(softCrossEntropyOp(logits, I), softCrossEntropyOp(logits, I, true)), 0.5);
 }
 
 /** Masks the diagonal with `value` (rows exclude themselves). */
@@ -88,7 +89,7 @@ export function simClrLoss(z: tf.Tensor2D, tau: number): tf.Scalar {
 export function xClipLoss(x: tf.Tensor2D, y: tf.Tensor2D, logScale: tf.Scalar, graph: tf.Tensor2D, tauS: number): tf.Scalar {
   const logits = clipLogits(x, y, logScale);
   const targets = tf.softmax(tf.div(graph, tauS), -1) as tf.Tensor2D;
-  return tf.mul(tf.add(softCrossEntropy(logits, targets), softCrossEntropy(tf.transpose(logits), targets)), 0.5);
+  return tf.mul(tf.add(softCrossEntropyOp(logits, targets), softCrossEntropyOp(logits, targets, true)), 0.5);
 }
 
 /** SigLIP's initial logit scale t and bias b. */

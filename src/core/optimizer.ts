@@ -1,4 +1,6 @@
 import type { Params, ParamSnapshot } from './params';
+import { adamWInPlace } from './kernels/adamw';
+import { useFused } from './kernels/webgpu';
 import * as tf from './tf';
 
 /**
@@ -28,6 +30,17 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.opts;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
+    if (useFused()) {
+      // One in-place dispatch per parameter updates m, v and w together (kernels/adamw.ts).
+      const step = { lr, beta1, beta2, eps, c1, c2 };
+      for (const [name, w] of this.params.vars) {
+        const g = grads.get(name);
+        if (!g) continue;
+        const decay = weightDecay > 0 && this.params.decayed.has(name) ? weightDecay : 0;
+        adamWInPlace(w, this.slot(this.m, name, w), this.slot(this.v, name, w), g, decay, step);
+      }
+      return;
+    }
     tf.tidy(() => {
       for (const [name, w] of this.params.vars) {
         const g = grads.get(name);
@@ -46,7 +59,9 @@ export class AdamW {
   private slot(map: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {
     let s = map.get(name);
     if (!s) {
-      s = tf.variable(tf.zerosLike(like), false);
+      const init = tf.zerosLike(like);
+      s = tf.variable(init, false);
+      init.dispose(); // the variable keeps its own reference: it is then the only owner of its buffer
       map.set(name, s);
     }
     return s;

@@ -1,5 +1,6 @@
 import * as tf from './tf';
 import type { ModelConfig } from './config';
+import { meanPoolOp } from './kernels/fused';
 import { block, initBlock, initLayerNorm, initLinear, l2Normalize, layerNorm, linear } from './layers';
 import type { Params } from './params';
 import type { Rng } from './rng';
@@ -36,7 +37,6 @@ export function textForward(p: Params, m: ModelConfig, ids: Int32Array, batch: n
   const keyMask = tf.tensor4d(validData.map((v) => (v ? 0 : -1e4)), [batch, 1, 1, T]); // (B, 1, 1, T)
   for (let i = 0; i < m.textDepth; i++) x = block(p, `${TEXT}.blocks.${i}`, x, m.heads, keyMask);
   const h = layerNorm(p, `${TEXT}.norm`, x);
-  const w = tf.expandDims(valid, -1); // (B, T, 1)
-  const pooled = tf.div(tf.sum(tf.mul(h, w), 1), tf.sum(w, 1)) as tf.Tensor2D; // (B, D)
+  const pooled = meanPoolOp(h, valid); // (B, D): the mean over real tokens
   return l2Normalize(linear(p, `${TEXT}.head`, pooled, false));
 }

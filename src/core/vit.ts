@@ -1,5 +1,6 @@
 import * as tf from './tf';
 import type { ModelConfig } from './config';
+import { meanPoolOp } from './kernels/fused';
 import { block, initBlock, initLayerNorm, initLinear, l2Normalize, layerNorm, linear } from './layers';
 import type { Params } from './params';
 import type { Rng } from './rng';
@@ -50,7 +51,7 @@ export function vitForward(p: Params, m: ModelConfig, images: tf.Tensor4D): VitO
   let x = tf.reshape(linear(p, `${VISUAL}.patch_embed.proj`, patches), [B, N, D]) as tf.Tensor3D; // (B, N, D)
   x = tf.add(x, p.get(`${VISUAL}.pos_embed`)) as tf.Tensor3D;
   for (let i = 0; i < m.depth; i++) x = block(p, `${VISUAL}.blocks.${i}`, x, m.heads);
-  const pooled = tf.mean(layerNorm(p, `${VISUAL}.norm`, x), 1) as tf.Tensor2D; // (B, D)
+  const pooled = meanPoolOp(layerNorm(p, `${VISUAL}.norm`, x)); // (B, D)
   const embedding = l2Normalize(linear(p, `${VISUAL}.head`, pooled, false)); // (B, projDim)
   return { pooled, embedding };
 }
