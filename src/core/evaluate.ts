@@ -1,5 +1,5 @@
 import { planAugment } from './augment';
-import { usesTextTower } from './config';
+import { objectiveSpec } from './registry';
 import { imageBatch, type ImageSet } from './dataset';
 import { graphSpearman, knnAccuracy, retrieval, type RetrievalMetrics, unitRows } from './metrics';
 import type { ContrastiveModel } from './model';
@@ -101,7 +101,7 @@ export async function evaluateRun(
     out.knnTop1Projected = knnAccuracy(mem.embeddings, trainLabels, embeddings, testLabels, d);
     out.linearProbeTop1Projected = await linearProbe(mem.embeddings, trainLabels, embeddings, testLabels, d, classes);
   }
-  if (usesTextTower(cfg.objective)) {
+  if (objectiveSpec(cfg.objective).textTower) {
     const texts = await embedTexts(model, Array.from(heldOut, (i) => set.captions[i]));
     out.retrieval = retrieval(embeddings, texts, d);
   }

@@ -1,4 +1,4 @@
-import { usesTextTower } from './config';
+import { objectiveSpec } from './registry';
 import type { ImageSet } from './dataset';
 import { embedSet, embedTexts } from './evaluate';
 import type { ContrastiveModel } from './model';
@@ -71,7 +71,8 @@ export async function learnedDistribution(model: ContrastiveModel, set: ImageSet
   const n = indices.length;
   const d = model.cfg.model.projDim;
   const { embeddings } = await embedSet(model, set, indices);
-  const other = usesTextTower(model.cfg.objective) ? await embedTexts(model, Array.from(indices, (i) => set.captions[i])) : embeddings;
+  const textTower = objectiveSpec(model.cfg.objective).textTower;
+  const other = textTower ? await embedTexts(model, Array.from(indices, (i) => set.captions[i])) : embeddings;
   const sims = new Float32Array(n * n);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
@@ -79,5 +80,5 @@ export async function learnedDistribution(model: ContrastiveModel, set: ImageSet
       for (let k = 0; k < d; k++) s += embeddings[i * d + k] * other[j * d + k];
       sims[i * n + j] = s;
     }
-  return usesTextTower(model.cfg.objective) ? rowSoftmax(sims, n, logitScale ?? 1 / 0.07, false) : rowSoftmax(sims, n, 1 / model.cfg.tau, true);
+  return textTower ? rowSoftmax(sims, n, logitScale ?? 1 / 0.07, false) : rowSoftmax(sims, n, 1 / model.cfg.tau, true);
 }

@@ -6,13 +6,13 @@
  * callback given to `init`. The UMAP worker answers UmapApi. Only plain numbers, strings, Blobs and typed arrays
  * cross; the worker owns every tensor.
  */
-import type { BackendChoice, ObjectiveName, TrainConfig } from '../core/config';
+import type { BackendChoice, ObjectiveName, Settings, TrainConfig } from '../core/config';
 import type { EvalMetrics } from '../core/evaluate';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
 import type { FormatName, LoadReport } from '../data/loadReport';
 
-export type { BackendChoice, EvalMetrics, HistoryRow, LoadReport, ObjectiveName, StepReport, TrainConfig };
+export type { BackendChoice, EvalMetrics, HistoryRow, LoadReport, ObjectiveName, Settings, StepReport, TrainConfig };
 
 /** A CSV / TSV whose columns the user may pick (see data/formats). */
 export type ColumnTable = Detection['table'];
@@ -143,7 +143,7 @@ export interface RunResult {
 }
 
 export interface BenchmarkRequest {
-  config: TrainConfig;
+  config: Settings;
   objectives: ObjectiveName[];
   backends: BackendName[];
   steps: number; // timed steps, after 2 untimed warm-up steps
@@ -187,7 +187,7 @@ export type TrainEvent =
   | { type: 'graph-progress'; done: number; total: number; cached: number }
   | { type: 'load-report'; report: LoadReport; table?: ColumnTable }
   | { type: 'saved'; runs: SavedRunSummary[]; current?: string }
-  | { type: 'config'; config: TrainConfig; objectives: ObjectiveName[] } // the worker changed them (a resumed or imported run)
+  | { type: 'config'; config: Settings; objectives: ObjectiveName[] } // the worker changed them (a resumed or imported run)
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string };
 
@@ -214,8 +214,11 @@ export interface TrainerApi {
   preview(count: number): Promise<DatasetPreview | undefined>;
   /** A generated set of coloured shapes, made inside the worker (no transfer). */
   loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary>;
-  /** Validates and applies a config and the objectives to train side by side; resets the runs. Returns errors. */
-  configure(config: TrainConfig, objectives: ObjectiveName[]): Promise<string[]>;
+  /**
+   * Validates and applies the session's settings (an `objective` among them is ignored) and the objectives to train
+   * side by side; resets the runs. Returns errors, naming the setting and what it allows.
+   */
+  configure(config: Settings, objectives: ObjectiveName[]): Promise<string[]>;
   start(): Promise<void>;
   pause(): Promise<void>;
   /** One step of every run, then paused. */

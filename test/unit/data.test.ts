@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyAugment, planAugment } from '../../src/core/augment';
-import { DEFAULT_AUGMENT, DEFAULT_CONFIG, validateConfig, withDefaults } from '../../src/core/config';
+import { DEFAULT_AUGMENT, DEFAULT_SETTINGS, withDefaults } from '../../src/core/config';
+import { validateConfig } from '../../src/core/settingsTable';
 import { BatchSampler, imageBatch, splitHeldOut } from '../../src/core/dataset';
 import { Rng } from '../../src/core/rng';
 import * as tf from '../../src/core/tf';
@@ -99,7 +100,7 @@ describe('caption graphs', () => {
 
 describe('config', () => {
   it('accepts the defaults and names each bad value', () => {
-    expect(validateConfig(DEFAULT_CONFIG)).toEqual([]);
+    expect(validateConfig(DEFAULT_SETTINGS)).toEqual([]);
     const bad = withDefaults({ batchSize: 1, tau: 0, model: { imageSize: 30 } });
     const errors = validateConfig(bad);
     expect(errors.some((e) => e.startsWith('batchSize'))).toBe(true);
