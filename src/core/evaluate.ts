@@ -6,7 +6,7 @@ import type { ContrastiveModel } from './model';
 import { linearProbe } from './probe';
 import { Rng } from './rng';
 import * as tf from './tf';
-import type { CaptionGraph } from '../text/captionGraph';
+import type { CaptionGraph } from './captionGraph';
 
 /** Metrics of one run at one step, computed on the held-out split (with the training split as k-NN / probe memory). */
 export interface EvalMetrics {

@@ -7,7 +7,7 @@ import { initTextTower, textForward } from './textTower';
 import * as tf from './tf';
 import { Tokenizer } from './tokenizer';
 import { initVit, vitForward, type VitOutput } from './vit';
-import type { CaptionGraph } from '../text/captionGraph';
+import type { CaptionGraph } from './captionGraph';
 import { type Maths, objectiveSpec, type ObjectiveSpec } from './registry';
 
 /** One training batch as the trainer hands it to a model. */

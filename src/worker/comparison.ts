@@ -5,7 +5,7 @@ import type { EvalMetrics } from '../core/evaluate';
 import { ContrastiveModel } from '../core/model';
 import type { ParamSnapshot } from '../core/params';
 import { historyRow, type StepReport, Trainer } from '../core/trainer';
-import type { CaptionGraph } from '../text/captionGraph';
+import type { CaptionGraph } from '../core/captionGraph';
 import type { BackendInfo, DatasetSummary, EventSink, RunResult } from './protocol';
 
 /** One objective's run: its model, its trainer (sampler, optimizer, step) and what it reported so far. */

@@ -7,12 +7,13 @@
  * cross; the worker owns every tensor.
  */
 import type { BackendChoice, ObjectiveName, Settings, TrainConfig } from '../core/config';
+import type { Neighbour, TargetNeighbours } from '../core/captionGraph';
 import type { EvalMetrics } from '../core/evaluate';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
 import type { FormatName, LoadReport } from '../data/loadReport';
 
-export type { BackendChoice, EvalMetrics, HistoryRow, LoadReport, ObjectiveName, Settings, StepReport, TrainConfig };
+export type { BackendChoice, EvalMetrics, HistoryRow, LoadReport, Neighbour, ObjectiveName, Settings, StepReport, TargetNeighbours, TrainConfig };
 
 /** A CSV / TSV whose columns the user may pick (see data/formats). */
 export type ColumnTable = Detection['table'];
@@ -71,23 +72,6 @@ export interface DatasetSummary {
 export interface AssetUrls {
   encoderModelUrl: string;
   encoderVocabUrl: string;
-}
-
-export interface Neighbour {
-  index: number;
-  id: string;
-  caption: string;
-  graph: number; // G_ab
-  weight: number; // s_ab at τ_s over all other training samples
-  pixels: Uint8Array; // S·S·3
-}
-
-export interface TargetNeighbours {
-  anchor: Omit<Neighbour, 'graph' | 'weight'>;
-  imageSize: number;
-  neighbours: Neighbour[];
-  entropy: number; // of the whole target distribution, in nats
-  effectiveNeighbours: number; // exp(entropy)
 }
 
 /** A sample of the dataset for the UI: SampleSet with the image size. */

@@ -5,7 +5,7 @@ import { embedSet } from '../core/evaluate';
 import type { ContrastiveModel } from '../core/model';
 import { learnedDistribution, meanKL, probeIndices, targetDistribution } from '../core/probeView';
 import { pca2, procrustes2 } from '../core/projection';
-import type { CaptionGraph } from '../text/captionGraph';
+import type { CaptionGraph } from '../core/captionGraph';
 import type { ProbeInfo, RunViz, SampleSet } from './protocol';
 
 /** Held-out samples in the live PCA projections (SVG markers: 300 redraw in about 20 ms on a 2-core laptop, 500 in 35). */

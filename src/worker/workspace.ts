@@ -5,10 +5,10 @@ import { validateConfig } from '../core/settingsTable';
 import { type ImageSet, setSize, splitForSet } from '../core/dataset';
 import { Rng } from '../core/rng';
 import { makeShapesSet } from '../data/shapesSet';
-import type { CaptionGraph } from '../text/captionGraph';
+import { type CaptionGraph, targetNeighbours } from '../core/captionGraph';
 import type { RunGround } from './comparison';
 import { loadDataset } from './datasetLoader';
-import { CaptionGraphSource, targetNeighbours } from './graphSource';
+import { CaptionGraphSource } from './graphSource';
 import type {
   AssetUrls,
   BackendInfo,

@@ -6,7 +6,7 @@ import { BatchSampler, imageBatch, splitHeldOut } from '../../src/core/dataset';
 import { Rng } from '../../src/core/rng';
 import * as tf from '../../src/core/tf';
 import { makeShapesSet } from '../../src/data/shapesSet';
-import { labelGraph } from '../../src/text/captionGraph';
+import { labelGraph } from '../../src/core/captionGraph';
 import { tfidfGraph } from '../../src/text/tfidfGraph';
 
 describe('Rng', () => {
