@@ -19,7 +19,7 @@ export interface ModelConfig {
   heads: number; // attention heads; width must be a multiple of it
   mlpRatio: number; // hidden size of each MLP = mlpRatio * width
   projDim: number; // size of the shared embedding space (after the projection head)
-  textWidth: number; // width of the text tower (CLIP and SigLIP only)
+  textWidth: number; // width of the text tower (objectives that have one)
   textDepth: number; // blocks in the text tower
   maxTokens: number; // captions are cut or padded to this many word tokens
 }

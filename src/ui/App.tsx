@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ObjectiveName, Settings } from '../core/config';
-import { fromDataTransfer, describeSource } from './collectFiles';
 import { ConfigPanel } from './ConfigPanel';
 import { DatasetPanel, DEMO_NAME, DEMO_URL } from './DatasetPanel';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
@@ -42,26 +41,8 @@ export function App() {
       else await actions.loadUrl(DEMO_URL, DEMO_NAME, { imageSize: initial.config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
       setConfigErrors((await actions.configure(initial.config, initial.objectives)) ?? []);
     })();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Once, when the worker is ready: later changes of config go through applyConfig.
   }, [ready]);
-
-  // Folders, files and zips dropped anywhere on the page.
-  useEffect(() => {
-    const over = (e: DragEvent) => e.preventDefault();
-    const drop = (e: DragEvent) => {
-      e.preventDefault();
-      if (!e.dataTransfer) return;
-      void fromDataTransfer(e.dataTransfer).then((files) =>
-        actions.loadFiles(files, describeSource(files), { imageSize: config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE }),
-      );
-    };
-    window.addEventListener('dragover', over);
-    window.addEventListener('drop', drop);
-    return () => {
-      window.removeEventListener('dragover', over);
-      window.removeEventListener('drop', drop);
-    };
-  }, [actions, config.model.imageSize]);
 
   const applyConfig = useCallback(
     async (next: Settings, nextObjectives: ObjectiveName[]) => {

@@ -78,7 +78,7 @@ export function LossChart({
     const ys = traces.flatMap((t) => t.y).filter((v) => v > 0 || !logY);
     lossY.current = stableRange(logY ? ys.map(Math.log10) : ys, lossY.current);
     return { traces, y: lossY.current };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The histories grow in place: `version` marks a change of them.
   }, [version, smoothing, metrics, logY, hidden]);
   const rates = useMemo(() => {
     const traces = entries.flatMap(([o, h]) => [
@@ -96,7 +96,7 @@ export function LossChart({
     lrY.current = stableRange([0, ...traces.filter((t) => t.yaxis === 'y').flatMap((t) => t.y)], lrY.current);
     ipsY.current = stableRange([0, ...traces.filter((t) => t.yaxis === 'y2').flatMap((t) => t.y)], ipsY.current);
     return { traces, lr: lrY.current, ips: ipsY.current };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The histories grow in place: `version` marks a change of them.
   }, [version, hidden]);
   const scale = useMemo(() => {
     const traces = entries
@@ -104,7 +104,7 @@ export function LossChart({
       .map(([o, h]) => ({ type: 'scatter', mode: 'lines', name: `${objectiveSpec(o).label} t`, ...line(h.step, h.logitScale), line: { color: objectiveSpec(o).colour } }));
     scaleY.current = stableRange(traces.flatMap((t) => t.y), scaleY.current);
     return { traces, y: scaleY.current };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The histories grow in place: `version` marks a change of them.
   }, [version, hidden]);
   const [x0, x1] = xRange;
   const ratesLayout = useMemo(

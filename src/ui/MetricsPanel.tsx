@@ -28,7 +28,7 @@ export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<
         if (list[0].knnTop1 !== undefined) out.push(line('k-NN top-1', list.map((m) => m.knnTop1), 'solid'), line('probe top-1', list.map((m) => m.linearProbeTop1), 'dash'));
         return out;
       }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The metrics of a run only grow with new evaluations: they are what the traces depend on.
     [metrics],
   );
   const lastStep = Math.max(0, ...entries.map(([, m]) => m[m.length - 1].step));

@@ -8,6 +8,7 @@
  */
 import type { BackendChoice, ObjectiveName, Settings, TrainConfig } from '../core/config';
 import type { Neighbour, TargetNeighbours } from '../core/captionGraph';
+import type { HeldOutBy } from '../core/dataset';
 import type { EvalMetrics } from '../core/evaluate';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
@@ -66,7 +67,7 @@ export interface DatasetSummary {
   labels: number; // number of classes, 0 when unlabelled
   graph: string; // what the X-Sample caption graph is made of
   format: FormatName;
-  heldOutBy: 'split folders' | 'seeded 20%';
+  heldOutBy: HeldOutBy;
 }
 
 export interface AssetUrls {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyAugment, planAugment } from '../../src/core/augment';
 import { DEFAULT_AUGMENT, DEFAULT_SETTINGS, withDefaults } from '../../src/core/config';
 import { validateConfig } from '../../src/core/settingsTable';
-import { BatchSampler, imageBatch, splitHeldOut } from '../../src/core/dataset';
+import { BatchSampler, imageBatch, splitForSet, splitHeldOut } from '../../src/core/dataset';
 import { Rng } from '../../src/core/rng';
 import * as tf from '../../src/core/tf';
 import { makeShapesSet } from '../../src/data/shapesSet';
@@ -76,6 +76,15 @@ describe('batches and splits', () => {
     const first = new BatchSampler(train, 16, 5).next();
     expect([...again.next()]).toEqual([...first]);
     expect([...other.next()]).not.toEqual([...first]);
+  });
+});
+
+describe('split labels', () => {
+  it('names the fraction a seeded split holds out, and the split folders where the data has them', () => {
+    const set = makeShapesSet(20, 8);
+    expect(splitForSet(set, 0.2, 0).by).toBe('seeded 20%');
+    expect(splitForSet(set, 0.35, 0).by).toBe('seeded 35%');
+    expect(splitForSet({ ...set, heldOutFlags: Uint8Array.from({ length: 20 }, (_, i) => +(i < 5)) }, 0.2, 0).by).toBe('split folders');
   });
 });
 
