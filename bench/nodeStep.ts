@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { DEFAULT_CONFIG, type ObjectiveName, type TrainConfig, validateConfig } from '../src/core/config';
+import { DEFAULT_SETTINGS, type ObjectiveName, type TrainConfig } from '../src/core/config';
+import { validateConfig } from '../src/core/settingsTable';
 import { setSize } from '../src/core/dataset';
 import { installWasmMatMul } from '../src/core/kernels/wasmMatMul';
 import { ContrastiveModel } from '../src/core/model';
@@ -120,11 +121,11 @@ async function activate(name: string): Promise<boolean> {
 
 function benchConfig(args: NodeBenchArgs, objective: ObjectiveName): TrainConfig {
   return {
-    ...DEFAULT_CONFIG,
+    ...DEFAULT_SETTINGS,
     objective,
     batchSize: args.batch,
     steps: args.steps + 3, // 2 warm-ups, the timed steps and the profiled one
-    model: { ...DEFAULT_CONFIG.model, imageSize: args.image, patchSize: args.patch, width: args.width, depth: args.depth, heads: args.heads, textWidth: args.textWidth },
+    model: { ...DEFAULT_SETTINGS.model, imageSize: args.image, patchSize: args.patch, width: args.width, depth: args.depth, heads: args.heads, textWidth: args.textWidth },
   };
 }
 

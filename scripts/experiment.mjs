@@ -1,5 +1,9 @@
 // `npm run experiment -- --data DIR_OR_ZIP --objectives clip,xsample --steps N --seeds 0,1,2 --backend auto|webgpu|wasm
 //   --graph encoder|labels|tfidf|FILE --out results.json`
+// Every other `--key value` is a setting of the app's settings table (src/core/settingsTable.ts), with the key of
+// the URL hash (kebab-case works too): --batch 32 --lr 0.001 --tau-s 0.1 --width 64 --depth 2 --eval-every 100
+// --centre 1 ... (defaults: the app's, except --steps 200 and --eval-every 100). The page checks them: an unknown
+// key or a value out of range stops the run with a message naming it and what it allows.
 // With several seeds (--seeds; --seed S is one), every objective trains on every seed (the same seeds for each, so
 // the same batches and initial weights), and the table gives per metric the mean, the sample standard deviation and
 // the 95% t-interval over seeds, and the paired difference of the first two objectives (say xsample - clip) with its
@@ -12,27 +16,33 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBuiltApp } from './builtApp.mjs';
 
-const { values: a } = parseArgs({
-  options: {
-    data: { type: 'string', default: 'demo' },
-    objectives: { type: 'string', default: 'clip,xsample' },
-    steps: { type: 'string', default: '200' },
-    seed: { type: 'string', default: '0' },
-    seeds: { type: 'string' },
-    backend: { type: 'string', default: 'auto' },
-    graph: { type: 'string', default: 'encoder' },
-    centre: { type: 'string', default: '1' },
-    batch: { type: 'string', default: '32' },
-    lr: { type: 'string', default: '0.001' },
-    'tau-s': { type: 'string', default: '0.1' },
-    width: { type: 'string', default: '64' },
-    depth: { type: 'string', default: '2' },
-    'eval-every': { type: 'string', default: '100' },
-    out: { type: 'string', default: 'results.json' },
-    'no-build': { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-});
+const OWN = {
+  data: { type: 'string', default: 'demo' },
+  objectives: { type: 'string', default: 'clip,xsample' },
+  seed: { type: 'string', default: '0' },
+  seeds: { type: 'string' },
+  graph: { type: 'string', default: 'encoder' },
+  out: { type: 'string', default: 'results.json' },
+  'no-build': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+};
+// The runner's own flags go to parseArgs; every other `--key value` (or `--key=value`) is a setting for the page.
+const own = [];
+const settingFlags = new Map([
+  ['steps', '200'],
+  ['evalEvery', '100'],
+]);
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const m = /^--([^=]+)(?:=(.*))?$/.exec(argv[i]);
+  if (!m || m[1] in OWN) {
+    own.push(argv[i]);
+    continue;
+  }
+  const key = m[1].replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+  settingFlags.set(key, m[2] ?? argv[++i] ?? '');
+}
+const { values: a } = parseArgs({ args: own, options: OWN });
 if (a.help) {
   console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).join('\n'));
   process.exit(0);
@@ -53,7 +63,7 @@ try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   const start = a.data === 'demo' ? '' : 'data=shapes&';
-  await page.goto(app.appUrl(`#${start}backend=${a.backend}&graph=tfidf`));
+  await page.goto(app.appUrl(`#${start}backend=${settingFlags.get('backend') ?? 'auto'}&graph=tfidf`));
   await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 180_000 });
 
   if (dataPath) {
@@ -87,39 +97,12 @@ try {
   const perSeed = [];
   for (const seed of seeds) {
     const errors = await page.evaluate(
-      async ({ opts, objectives }) => {
-        const { api, defaultConfig: d } = window.__playground;
-        const config = {
-          ...d,
-          steps: opts.steps,
-          seed: opts.seed,
-          backend: opts.backend,
-          graph: opts.graph,
-          centreGraph: opts.centre,
-          batchSize: opts.batch,
-          lr: opts.lr,
-          tauS: opts.tauS,
-          evalEvery: opts.evalEvery,
-          model: { ...d.model, width: opts.width, depth: opts.depth },
-        };
-        return api.configure(config, objectives);
+      async ({ flags, objectives }) => {
+        const { api, defaultConfig, parseSettings } = window.__playground;
+        const { settings, errors } = parseSettings(flags, defaultConfig);
+        return errors.length > 0 ? errors : api.configure(settings, objectives);
       },
-      {
-        opts: {
-          steps: +a.steps,
-          seed,
-          backend: a.backend,
-          graph: graphFile ? 'file' : a.graph,
-          centre: a.centre !== '0',
-          batch: +a.batch,
-          lr: +a.lr,
-          tauS: +a['tau-s'],
-          evalEvery: +a['eval-every'],
-          width: +a.width,
-          depth: +a.depth,
-        },
-        objectives,
-      },
+      { flags: [...settingFlags, ['seed', String(seed)], ['graph', graphFile ? 'file' : a.graph]], objectives },
     );
     if (errors.length > 0) fail(errors.join('; '));
     // configure() leaves the runs idle at step 0; wait for the page to show it before the previous seed's 'done' is read.
@@ -133,7 +116,7 @@ try {
         const el = document.querySelector('[data-testid=progress]');
         return [el.dataset.state, Number(el.dataset.step)];
       });
-      if (Math.floor(step / 50) !== Math.floor(last / 50)) console.log(`seed ${seed}: step ${step} / ${a.steps} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      if (Math.floor(step / 50) !== Math.floor(last / 50)) console.log(`seed ${seed}: step ${step} / ${settingFlags.get('steps')} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
       last = step;
       if (state === 'done') break;
       const errs = await page.locator('[data-testid=errors]').allTextContents();

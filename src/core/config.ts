@@ -1,10 +1,12 @@
+import { DEFAULT_OBJECTIVES, type ObjectiveName } from './registry';
+
 /**
- * Every default of a run in one place, with the range each value may take.
- * The UI edits this object, the worker trains from it, and (later) the URL hash serialises it.
+ * The settings and their defaults. The session's settings (Settings) are shared by every run of a comparison; one
+ * run's config (TrainConfig) is the session's with its objective. Their ranges, URL keys and panel fields are the
+ * table of settingsTable.ts.
  */
 
-/** 'xclip' is this product's extension (CLIP logits with X-Sample soft targets), not the paper's. */
-export type ObjectiveName = 'clip' | 'xsample' | 'siglip' | 'simclr' | 'xclip';
+export type { ObjectiveName };
 export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /** Where the X-Sample caption graph comes from. */
 export type GraphSource = 'encoder' | 'labels' | 'tfidf' | 'file';
@@ -17,7 +19,7 @@ export interface ModelConfig {
   heads: number; // attention heads; width must be a multiple of it
   mlpRatio: number; // hidden size of each MLP = mlpRatio * width
   projDim: number; // size of the shared embedding space (after the projection head)
-  textWidth: number; // width of the text tower (CLIP and SigLIP only)
+  textWidth: number; // width of the text tower (objectives that have one)
   textDepth: number; // blocks in the text tower
   maxTokens: number; // captions are cut or padded to this many word tokens
 }
@@ -30,8 +32,8 @@ export interface AugmentConfig {
   saturation: number; // saturation factor drawn from [1 - s, 1 + s]
 }
 
-export interface TrainConfig {
-  objective: ObjectiveName;
+/** The session's settings: what every run of a comparison shares. */
+export interface Settings {
   batchSize: number; // images per step (X-Sample and SimCLR see 2 views of each)
   steps: number; // total optimiser steps of a run
   lr: number; // peak learning rate, reached after warm-up, then cosine decay to lr * minLrRatio
@@ -75,8 +77,12 @@ export const DEFAULT_AUGMENT: AugmentConfig = {
   saturation: 0.2,
 };
 
-export const DEFAULT_CONFIG: TrainConfig = {
-  objective: 'xsample',
+/** One run's config: the session's settings and the objective it trains. */
+export interface TrainConfig extends Settings {
+  objective: ObjectiveName;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
   batchSize: 32,
   steps: 300,
   lr: 1e-3,
@@ -99,83 +105,26 @@ export const DEFAULT_CONFIG: TrainConfig = {
   augment: DEFAULT_AUGMENT,
 };
 
-/** Inclusive ranges the UI and the worker enforce. */
-export const LIMITS = {
-  batchSize: [2, 512],
-  steps: [1, 100000],
-  lr: [1e-6, 1],
-  warmupSteps: [0, 100000],
-  weightDecay: [0, 1],
-  tau: [0.01, 1],
-  tauS: [0.001, 1],
-  seed: [0, 2 ** 31 - 1],
-  evalEvery: [1, 100000],
-  vizEvery: [1, 100000],
-  probeSize: [4, 64],
-  imageSize: [8, 128],
-  patchSize: [2, 32],
-  width: [8, 512],
-  depth: [1, 12],
-  heads: [1, 16],
-  mlpRatio: [1, 8],
-  projDim: [2, 512],
-} as const;
-
+/** A run's config from the defaults and some changes (without an objective, the first default one). */
 export function withDefaults(partial: DeepPartial<TrainConfig> = {}): TrainConfig {
   return {
-    ...DEFAULT_CONFIG,
+    ...DEFAULT_SETTINGS,
+    objective: DEFAULT_OBJECTIVES[0],
     ...(partial as Partial<TrainConfig>),
     model: { ...DEFAULT_MODEL, ...(partial.model ?? {}) },
     augment: { ...DEFAULT_AUGMENT, ...(partial.augment ?? {}) },
   };
 }
 
+/** The session's part of a config (a run's config, or settings with a stray objective, lose it). */
+export function sessionSettings(config: Settings): Settings {
+  const { objective: _, ...settings } = config as TrainConfig;
+  return settings;
+}
+
+/** One run's config: the session's settings with the objective's recipe over them. */
+export function runConfig(settings: Settings, objective: ObjectiveName, recipe: Partial<Settings> = {}): TrainConfig {
+  return { ...sessionSettings(settings), ...recipe, objective };
+}
+
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
-
-/** Returns one message per invalid value; an empty list means the config is usable. */
-export function validateConfig(c: TrainConfig): string[] {
-  const errors: string[] = [];
-  const check = (name: keyof typeof LIMITS, v: number) => {
-    const [lo, hi] = LIMITS[name];
-    if (!Number.isFinite(v) || v < lo || v > hi) errors.push(`${name} must be between ${lo} and ${hi} (got ${v})`);
-  };
-  check('batchSize', c.batchSize);
-  check('steps', c.steps);
-  check('lr', c.lr);
-  check('warmupSteps', c.warmupSteps);
-  check('weightDecay', c.weightDecay);
-  check('tau', c.tau);
-  check('tauS', c.tauS);
-  check('seed', c.seed);
-  check('evalEvery', c.evalEvery);
-  check('vizEvery', c.vizEvery);
-  check('probeSize', c.probeSize);
-  const m = c.model;
-  check('imageSize', m.imageSize);
-  check('patchSize', m.patchSize);
-  check('width', m.width);
-  check('depth', m.depth);
-  check('heads', m.heads);
-  check('mlpRatio', m.mlpRatio);
-  check('projDim', m.projDim);
-  if (m.imageSize % m.patchSize !== 0) errors.push(`imageSize ${m.imageSize} is not a multiple of patchSize ${m.patchSize}`);
-  if (m.width % m.heads !== 0) errors.push(`width ${m.width} is not a multiple of heads ${m.heads}`);
-  if (m.textWidth % m.heads !== 0) errors.push(`textWidth ${m.textWidth} is not a multiple of heads ${m.heads}`);
-  if (!Number.isInteger(c.batchSize)) errors.push(`batchSize must be a whole number (got ${c.batchSize})`);
-  return errors;
-}
-
-/** Objectives that train a text tower next to the image tower. */
-export function usesTextTower(objective: ObjectiveName): boolean {
-  return objective === 'clip' || objective === 'siglip' || objective === 'xclip';
-}
-
-/** Objectives whose targets come from the caption graph. */
-export function usesGraph(objective: ObjectiveName): boolean {
-  return objective === 'xsample' || objective === 'xclip';
-}
-
-/** Objectives that need two augmented views of each image. */
-export function usesTwoViews(objective: ObjectiveName): boolean {
-  return objective === 'xsample' || objective === 'simclr';
-}

@@ -34,8 +34,11 @@ export function imageBatch(set: ImageSet, indices: ArrayLike<number>): tf.Tensor
   return tf.tensor4d(out, [indices.length, S, S, 3]);
 }
 
+/** How the held-out images were chosen: the data's split folders, or a seeded fraction ("seeded 20%"). */
+export type HeldOutBy = 'split folders' | `seeded ${number}%`;
+
 /** The data's own split where it has one (and both sides are non-empty), else a seeded one. */
-export function splitForSet(set: ImageSet, heldOutFraction: number, seed: number): { train: Int32Array; heldOut: Int32Array; by: 'split folders' | 'seeded 20%' } {
+export function splitForSet(set: ImageSet, heldOutFraction: number, seed: number): { train: Int32Array; heldOut: Int32Array; by: HeldOutBy } {
   const flags = set.heldOutFlags;
   if (flags) {
     const heldOut: number[] = [];
@@ -43,7 +46,7 @@ export function splitForSet(set: ImageSet, heldOutFraction: number, seed: number
     flags.forEach((f, i) => (f ? heldOut : train).push(i));
     if (heldOut.length > 0 && train.length > 0) return { train: Int32Array.from(train), heldOut: Int32Array.from(heldOut), by: 'split folders' };
   }
-  return { ...splitHeldOut(setSize(set), heldOutFraction, seed), by: 'seeded 20%' };
+  return { ...splitHeldOut(setSize(set), heldOutFraction, seed), by: `seeded ${+(heldOutFraction * 100).toFixed(1)}%` };
 }
 
 /** The label name of image i, or '' where it has none. */

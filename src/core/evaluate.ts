@@ -1,12 +1,12 @@
 import { planAugment } from './augment';
-import { usesTextTower } from './config';
+import { objectiveSpec } from './registry';
 import { imageBatch, type ImageSet } from './dataset';
 import { graphSpearman, knnAccuracy, retrieval, type RetrievalMetrics, unitRows } from './metrics';
 import type { ContrastiveModel } from './model';
 import { linearProbe } from './probe';
 import { Rng } from './rng';
 import * as tf from './tf';
-import type { CaptionGraph } from '../text/captionGraph';
+import type { CaptionGraph } from './captionGraph';
 
 /** Metrics of one run at one step, computed on the held-out split (with the training split as k-NN / probe memory). */
 export interface EvalMetrics {
@@ -101,7 +101,7 @@ export async function evaluateRun(
     out.knnTop1Projected = knnAccuracy(mem.embeddings, trainLabels, embeddings, testLabels, d);
     out.linearProbeTop1Projected = await linearProbe(mem.embeddings, trainLabels, embeddings, testLabels, d, classes);
   }
-  if (usesTextTower(cfg.objective)) {
+  if (objectiveSpec(cfg.objective).textTower) {
     const texts = await embedTexts(model, Array.from(heldOut, (i) => set.captions[i]));
     out.retrieval = retrieval(embeddings, texts, d);
   }

@@ -1,24 +1,14 @@
 import { applyAugment, type AugmentPlan } from './augment';
-import { type TrainConfig, usesGraph, usesTextTower, usesTwoViews } from './config';
-import {
-  CLIP_INIT_LOG_SCALE,
-  clampLogScale,
-  clipLoss,
-  SIGLIP_INIT_BIAS,
-  SIGLIP_INIT_SCALE,
-  sigLipLoss,
-  simClrLoss,
-  twoViewGraph,
-  xClipLoss,
-  xSampleLoss,
-} from './objectives';
+import type { TrainConfig } from './config';
+import * as losses from './objectives';
 import { Params } from './params';
 import { Rng } from './rng';
 import { initTextTower, textForward } from './textTower';
 import * as tf from './tf';
 import { Tokenizer } from './tokenizer';
 import { initVit, vitForward, type VitOutput } from './vit';
-import type { CaptionGraph } from '../text/captionGraph';
+import type { CaptionGraph } from './captionGraph';
+import { type Maths, objectiveSpec, type ObjectiveSpec } from './registry';
 
 /** One training batch as the trainer hands it to a model. */
 export interface BatchInput {
@@ -38,6 +28,8 @@ export interface TrainableModel {
   scalars(): Promise<Record<string, number>>;
 }
 
+const MATHS: Maths = { tf, losses };
+
 /** Weight streams: the image tower's initial weights depend on the seed alone, whatever the objective. */
 export function visualRng(seed: number): Rng {
   return new Rng(seed * 4 + 1);
@@ -47,12 +39,15 @@ function textRng(seed: number): Rng {
 }
 
 /**
- * An image tower (ViT) trained with one objective; CLIP and SigLIP add a text tower and their learnable scalars.
+ * An image tower (ViT) trained with one objective; the objective's record (core/registry) says whether a text tower
+ * and which learnable scalars join it, and computes the loss.
  */
 export class ContrastiveModel implements TrainableModel {
   readonly params = new Params();
   readonly tokenizer?: Tokenizer;
   readonly views: number;
+  /** The objective's record: its towers, scalars, loss and after-step hook. */
+  readonly spec: ObjectiveSpec;
 
   constructor(
     readonly cfg: TrainConfig,
@@ -61,18 +56,15 @@ export class ContrastiveModel implements TrainableModel {
     vocab?: string[], // a saved tokenizer (from a checkpoint) instead of one built from the captions
   ) {
     const { model: m, objective, seed } = cfg;
+    this.spec = objectiveSpec(objective);
     initVit(this.params, m, visualRng(seed));
-    if (usesTextTower(objective)) {
+    if (this.spec.textTower) {
       this.tokenizer = vocab ? new Tokenizer(vocab) : Tokenizer.fromCaptions(captions);
       initTextTower(this.params, m, this.tokenizer.size, textRng(seed));
     }
-    if (objective === 'clip' || objective === 'xclip') this.params.addValues('logit_scale', [], new Float32Array([CLIP_INIT_LOG_SCALE]));
-    if (objective === 'siglip') {
-      this.params.addValues('logit_scale', [], new Float32Array([Math.log(SIGLIP_INIT_SCALE)]));
-      this.params.addValues('logit_bias', [], new Float32Array([SIGLIP_INIT_BIAS]));
-    }
-    if (usesGraph(objective) && !graph) throw new Error(`${objective} needs a caption graph`);
-    this.views = usesTwoViews(objective) ? 2 : 1;
+    for (const s of this.spec.scalars) this.params.addValues(s.param, [], new Float32Array([s.init(losses)]));
+    if (this.spec.usesGraph && !graph) throw new Error(`${objective} needs a caption graph`);
+    this.views = this.spec.views;
   }
 
   /** Unit image embeddings (B, projDim) of un-augmented images. */
@@ -93,46 +85,27 @@ export class ContrastiveModel implements TrainableModel {
   }
 
   loss(batch: BatchInput): tf.Scalar {
-    const { cfg } = this;
-    const views = batch.views.map((plan) => applyAugment(batch.images, plan));
     const B = batch.indices.length;
-    switch (cfg.objective) {
-      case 'clip':
-      case 'siglip': {
-        const x = this.embedImages(views[0]);
-        const y = this.embedCaptions(batch.captions);
-        const theta = this.params.get('logit_scale') as tf.Scalar;
-        return cfg.objective === 'clip' ? clipLoss(x, y, theta) : sigLipLoss(x, y, theta, this.params.get('logit_bias') as tf.Scalar);
-      }
-      case 'xclip': {
-        const x = this.embedImages(views[0]);
-        const y = this.embedCaptions(batch.captions);
-        const g = tf.tensor2d(this.graph!.batch(batch.indices), [B, B]);
-        return xClipLoss(x, y, this.params.get('logit_scale') as tf.Scalar, g, cfg.tauS);
-      }
-      case 'xsample': {
-        const z = this.embedImages(tf.concat(views, 0) as tf.Tensor4D); // (2B, projDim): [view A; view B]
-        const g = tf.tensor2d(this.graph!.batch(batch.indices), [B, B]);
-        return xSampleLoss(z, twoViewGraph(g), cfg.tau, cfg.tauS);
-      }
-      case 'simclr': {
-        const z = this.embedImages(tf.concat(views, 0) as tf.Tensor4D);
-        return simClrLoss(z, cfg.tau);
-      }
-    }
+    return this.spec.loss({
+      ...MATHS,
+      cfg: this.cfg,
+      params: this.params,
+      views: batch.views.map((plan) => applyAugment(batch.images, plan)),
+      captions: batch.captions,
+      embedImages: (images) => this.embedImages(images),
+      embedCaptions: (captions) => this.embedCaptions(captions),
+      graph: () => tf.tensor2d(this.graph!.batch(batch.indices), [B, B]),
+    });
   }
 
-  /** CLIP clamps θ to [0, ln 100] after every step (on the device: no read-back). */
   afterStep(): void {
-    if (this.cfg.objective !== 'clip' && this.cfg.objective !== 'xclip') return;
-    const theta = this.params.get('logit_scale');
-    tf.tidy(() => theta.assign(tf.clipByValue(theta, clampLogScale(-Infinity), clampLogScale(Infinity))));
+    this.spec.afterStep?.(this.params, MATHS);
   }
 
+  /** The objective's learnable scalars as reported (for example CLIP's t = exp(θ)). */
   async scalars(): Promise<Record<string, number>> {
-    if (!usesTextTower(this.cfg.objective)) return {};
-    const out: Record<string, number> = { logitScale: Math.exp((await this.params.get('logit_scale').data())[0]) };
-    if (this.cfg.objective === 'siglip') out.logitBias = (await this.params.get('logit_bias').data())[0];
+    const out: Record<string, number> = {};
+    for (const s of this.spec.scalars) out[s.report] = s.read((await this.params.get(s.param).data())[0]);
     return out;
   }
 

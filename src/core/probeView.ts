@@ -1,8 +1,8 @@
-import { usesTextTower } from './config';
+import { objectiveSpec } from './registry';
 import type { ImageSet } from './dataset';
 import { embedSet, embedTexts } from './evaluate';
 import type { ContrastiveModel } from './model';
-import type { CaptionGraph } from '../text/captionGraph';
+import { type CaptionGraph, softmaxRow } from './captionGraph';
 
 /**
  * What the similarity-graph heatmaps show for a fixed probe batch of held-out samples: the X-Sample target s, each
@@ -35,20 +35,10 @@ export function targetDistribution(graph: CaptionGraph, indices: Int32Array, tau
   return rowSoftmax(graph.batch(indices), indices.length, 1 / tauS, true);
 }
 
+/** softmax(scale · row) of each row of the (n, n) matrix m, the diagonal left out (0) if excludeSelf. */
 export function rowSoftmax(m: Float32Array, n: number, scale: number, excludeSelf: boolean): Float32Array {
   const out = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    for (let j = 0; j < n; j++) if (!(excludeSelf && i === j)) max = Math.max(max, m[i * n + j] * scale);
-    let z = 0;
-    for (let j = 0; j < n; j++) {
-      if (excludeSelf && i === j) continue;
-      const e = Math.exp(m[i * n + j] * scale - max);
-      out[i * n + j] = e;
-      z += e;
-    }
-    for (let j = 0; j < n; j++) out[i * n + j] /= z;
-  }
+  for (let i = 0; i < n; i++) out.set(softmaxRow(m.subarray(i * n, (i + 1) * n), scale, excludeSelf ? i : -1), i * n);
   return out;
 }
 
@@ -71,7 +61,8 @@ export async function learnedDistribution(model: ContrastiveModel, set: ImageSet
   const n = indices.length;
   const d = model.cfg.model.projDim;
   const { embeddings } = await embedSet(model, set, indices);
-  const other = usesTextTower(model.cfg.objective) ? await embedTexts(model, Array.from(indices, (i) => set.captions[i])) : embeddings;
+  const textTower = objectiveSpec(model.cfg.objective).textTower;
+  const other = textTower ? await embedTexts(model, Array.from(indices, (i) => set.captions[i])) : embeddings;
   const sims = new Float32Array(n * n);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
@@ -79,5 +70,5 @@ export async function learnedDistribution(model: ContrastiveModel, set: ImageSet
       for (let k = 0; k < d; k++) s += embeddings[i * d + k] * other[j * d + k];
       sims[i * n + j] = s;
     }
-  return usesTextTower(model.cfg.objective) ? rowSoftmax(sims, n, logitScale ?? 1 / 0.07, false) : rowSoftmax(sims, n, 1 / model.cfg.tau, true);
+  return textTower ? rowSoftmax(sims, n, logitScale ?? 1 / 0.07, false) : rowSoftmax(sims, n, 1 / model.cfg.tau, true);
 }

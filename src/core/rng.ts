@@ -47,11 +47,6 @@ export class Rng {
     }
   }
 
-  /** A new independent stream derived from this one (for per-purpose streams). */
-  fork(): Rng {
-    return new Rng(Math.floor(this.next() * 2147483647));
-  }
-
   /** Fisher-Yates shuffle of 0..n-1. */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n);

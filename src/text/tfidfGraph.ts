@@ -1,5 +1,5 @@
 import { words } from '../core/tokenizer';
-import type { CaptionGraph } from './captionGraph';
+import type { CaptionGraph } from '../core/captionGraph';
 
 /**
  * A lexical caption graph that needs no model: cosine similarity of TF-IDF word vectors (smoothed idf, as

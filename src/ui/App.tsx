@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ObjectiveName, TrainConfig } from '../core/config';
-import { fromDataTransfer, describeSource } from './collectFiles';
+import type { ObjectiveName, Settings } from '../core/config';
 import { ConfigPanel } from './ConfigPanel';
 import { DatasetPanel, DEMO_NAME, DEMO_URL } from './DatasetPanel';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
-import { LossChart, OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { LossChart } from './LossChart';
+import { objectiveSpec } from '../core/registry';
 import { ExportPanel } from './ExportPanel';
 import { HeatmapPanel } from './HeatmapPanel';
 import { MetricsPanel } from './MetricsPanel';
@@ -21,9 +21,11 @@ function formatBytes(n: number): string {
 
 export function App() {
   const initial = useRef(parseHash(window.location.hash)).current;
-  const [config, setConfig] = useState<TrainConfig>(initial.config);
+  const [config, setConfig] = useState<Settings>(initial.config);
   const [objectives, setObjectives] = useState<ObjectiveName[]>(initial.objectives);
   const [configErrors, setConfigErrors] = useState<string[]>([]);
+  /** What the link asked for and was refused (the defaults stand in), until a setting is changed. */
+  const [linkErrors, setLinkErrors] = useState<string[]>(initial.errors);
   const [logY, setLogY] = useState(false);
   const [smoothing, setSmoothing] = useState(0);
   const { ready, view, actions, dismissErrors } = useTraining(initial.config.backend);
@@ -39,33 +41,16 @@ export function App() {
       else await actions.loadUrl(DEMO_URL, DEMO_NAME, { imageSize: initial.config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
       setConfigErrors((await actions.configure(initial.config, initial.objectives)) ?? []);
     })();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Once, when the worker is ready: later changes of config go through applyConfig.
   }, [ready]);
 
-  // Folders, files and zips dropped anywhere on the page.
-  useEffect(() => {
-    const over = (e: DragEvent) => e.preventDefault();
-    const drop = (e: DragEvent) => {
-      e.preventDefault();
-      if (!e.dataTransfer) return;
-      void fromDataTransfer(e.dataTransfer).then((files) =>
-        actions.loadFiles(files, describeSource(files), { imageSize: config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE }),
-      );
-    };
-    window.addEventListener('dragover', over);
-    window.addEventListener('drop', drop);
-    return () => {
-      window.removeEventListener('dragover', over);
-      window.removeEventListener('drop', drop);
-    };
-  }, [actions, config.model.imageSize]);
-
   const applyConfig = useCallback(
-    async (next: TrainConfig, nextObjectives: ObjectiveName[]) => {
+    async (next: Settings, nextObjectives: ObjectiveName[]) => {
       const backendChanged = next.backend !== config.backend;
       setConfig(next);
       setObjectives(nextObjectives);
       window.history.replaceState(null, '', toHash({ config: next, objectives: nextObjectives, data: initial.data }));
+      setLinkErrors([]);
       if (backendChanged) await actions.setBackend(next.backend);
       setConfigErrors((await actions.configure(next, nextObjectives)) ?? []);
     },
@@ -171,14 +156,19 @@ export function App() {
             {runs.map((o) => {
               const last = view.histories[o]?.last;
               return (
-                <span key={o} className="run-chip" style={{ borderColor: OBJECTIVE_COLOUR[o] }} data-testid={`run-${o}`} data-loss={last?.loss ?? ''}>
-                  {OBJECTIVE_LABEL[o]}: {last ? `loss ${last.loss.toFixed(3)}` : 'not started'}
+                <span key={o} className="run-chip" style={{ borderColor: objectiveSpec(o).colour }} data-testid={`run-${o}`} data-loss={last?.loss ?? ''}>
+                  {objectiveSpec(o).label}: {last ? `loss ${last.loss.toFixed(3)}` : 'not started'}
                   {last?.scalars.logitScale !== undefined && ` · t ${last.scalars.logitScale.toFixed(1)}`}
                   <small> · {(view.params[o] ?? 0).toLocaleString()} params</small>
                 </span>
               );
             })}
           </div>
+          {linkErrors.map((e) => (
+            <p key={e} className="notice" data-testid="link-error">
+              the link&apos;s {e}; the default is used
+            </p>
+          ))}
           {[...view.notices].reverse().map((n) => (
             <p key={n} className="notice" data-testid="notice">
               {n}

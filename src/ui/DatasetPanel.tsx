@@ -4,7 +4,7 @@ import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
 import type { DatasetPreview as Preview, DatasetSummary, LoadOptions, LoadProgress, SourceFile, TargetNeighbours } from '../worker/protocol';
 import { TargetViewer } from './TargetViewer';
 import { DatasetPreview } from './DatasetPreview';
-import { describeSource, fromDirectoryPicker, fromFileList, hasDirectoryPicker } from './collectFiles';
+import { describeSource, fromDataTransfer, fromDirectoryPicker, fromFileList, hasDirectoryPicker } from './collectFiles';
 import { LoadReportView } from './LoadReportView';
 import type { TrainingView } from './useTraining';
 
@@ -63,6 +63,22 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
     last.current = { files, source };
     onLoadFiles(files, source, opts());
   };
+  // Folders, files and zips dropped anywhere on the page load like the inputs' (with the edited class caption).
+  const loadLatest = useRef(load);
+  loadLatest.current = load;
+  useEffect(() => {
+    const over = (e: DragEvent) => e.preventDefault();
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      if (e.dataTransfer) void fromDataTransfer(e.dataTransfer).then((files) => loadLatest.current(files));
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
   const busy = disabled || view.loading;
   return (
     <section className="panel" aria-label="Dataset">

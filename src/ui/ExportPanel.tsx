@@ -4,7 +4,7 @@ import type { ObjectiveName } from '../core/config';
 import type { SavedRunSummary, SourceFile } from '../worker/protocol';
 import { fromFileList } from './collectFiles';
 import { download } from './download';
-import { OBJECTIVE_LABEL } from './LossChart';
+import { objectiveSpec } from '../core/registry';
 import { loadPlotly } from './Plot';
 
 /** Every chart on the page as PNG bytes, named by its test id (loss-chart.png, heatmap-xsample.png, …). */
@@ -45,7 +45,7 @@ export function ExportPanel({
   const [working, setWorking] = useState<string>();
   const [names, setNames] = useState<Record<string, string>>({});
   const doExport = async (o: ObjectiveName) => {
-    setWorking(`exporting ${OBJECTIVE_LABEL[o]}…`);
+    setWorking(`exporting ${objectiveSpec(o).label}…`);
     try {
       const files = await exportRun(o);
       if (!files) return;
@@ -61,7 +61,7 @@ export function ExportPanel({
       <div className="data-buttons">
         {objectives.map((o) => (
           <button key={o} onClick={() => void doExport(o)} disabled={busy || working !== undefined || !steps[o]} data-testid={`export-${o}`} title="weights (TF.js + safetensors), config, metrics, histories, Projector files, charts">
-            Export {OBJECTIVE_LABEL[o]} (.zip)
+            Export {objectiveSpec(o).label} (.zip)
           </button>
         ))}
         <label className={`button${busy ? ' disabled' : ''}`} title="an exported zip, or model.json with its .weights.bin">
@@ -90,7 +90,7 @@ export function ExportPanel({
             <li key={r.id} data-testid="saved-run" data-id={r.id}>
               <input value={names[r.id] ?? r.name} onChange={(e) => setNames({ ...names, [r.id]: e.target.value })} aria-label="run name" data-testid="saved-name" />
               <small>
-                {r.objectives.map((o, i) => `${OBJECTIVE_LABEL[o]} ${r.steps[i]}`).join(', ')} steps · {r.dataset.name} · {new Date(r.savedAt).toLocaleString()}
+                {r.objectives.map((o, i) => `${objectiveSpec(o).label} ${r.steps[i]}`).join(', ')} steps · {r.dataset.name} · {new Date(r.savedAt).toLocaleString()}
                 {r.id === currentSave && ' · current'}
               </small>
               <span className="saved-actions">

@@ -2,7 +2,7 @@ import { useMemo, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
 import type { ProbeInfo, RunViz } from '../worker/protocol';
 import { HoverCard } from './HoverCard';
-import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { objectiveSpec } from '../core/registry';
 import { fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { Plot, type HoverPoint } from './Plot';
 
@@ -32,7 +32,7 @@ export function HeatmapPanel({
     ];
     for (const o of objectives) {
       const v = viz[o];
-      if (v) matrices.push({ name: `${OBJECTIVE_LABEL[o]} p, step ${v.step}`, key: o, z: v.learned, note: `learned ${v.kind} · KL(s‖p) = ${v.kl.toFixed(3)}` });
+      if (v) matrices.push({ name: `${objectiveSpec(o).label} p, step ${v.step}`, key: o, z: v.learned, note: `learned ${v.kind} · KL(s‖p) = ${v.kl.toFixed(3)}` });
     }
     // One colour scale for all: up to the 99th percentile of every off-diagonal value.
     const all: number[] = [];
@@ -70,7 +70,7 @@ export function HeatmapPanel({
       <h2>Similarity graph: target and learned ({P} held-out images{probe.heatmap.labels[0] ? ', ordered by label' : ', ordered by the graph'})</h2>
       <div className="heatmaps">
         {panels.list.map((m) => (
-          <div key={m.key} className="heatmap" style={{ borderColor: m.key === 'target' ? '#999' : OBJECTIVE_COLOUR[m.key as ObjectiveName] }}>
+          <div key={m.key} className="heatmap" style={{ borderColor: m.key === 'target' ? '#999' : objectiveSpec(m.key as ObjectiveName).colour }}>
             <Plot testId={`heatmap-${m.key}`} data={m.data} layout={m.layout} className="plot heat" onHover={onHover(m.name, m.z)} onUnhover={() => setHover(undefined)} />
             <div className="heat-note" data-testid={`heat-note-${m.key}`}>
               {m.note}
@@ -105,10 +105,10 @@ function KlChart({ klHistory, totalSteps }: { klHistory: Partial<Record<Objectiv
     const traces = (Object.entries(klHistory) as [ObjectiveName, { step: number; kl: number }[]][]).map(([o, h]) => ({
       type: 'scatter',
       mode: 'lines+markers',
-      name: OBJECTIVE_LABEL[o],
+      name: objectiveSpec(o).label,
       x: h.map((p) => p.step),
       y: h.map((p) => p.kl),
-      line: { color: OBJECTIVE_COLOUR[o] },
+      line: { color: objectiveSpec(o).colour },
     }));
     yRange.current = stableRange([0, ...traces.flatMap((t) => t.y)], yRange.current);
     return { data: traces, y: yRange.current };

@@ -1,24 +1,10 @@
 import { useMemo, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
+import { objectiveSpec } from '../core/registry';
 import type { EvalMetrics } from '../worker/protocol';
 import { decimate, fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { Plot } from './Plot';
 import type { RunHistory } from './trainingView';
-
-export const OBJECTIVE_LABEL: Record<ObjectiveName, string> = {
-  clip: 'CLIP',
-  xsample: 'X-Sample',
-  siglip: 'SigLIP',
-  simclr: 'SimCLR',
-  xclip: 'X-Sample image–text (ours)',
-};
-export const OBJECTIVE_COLOUR: Record<ObjectiveName, string> = {
-  clip: '#1f77b4',
-  xsample: '#d62728',
-  siglip: '#2ca02c',
-  simclr: '#9467bd',
-  xclip: '#ff7f0e',
-};
 
 const margin = { l: 48, r: 12, t: 28, b: 36 };
 
@@ -73,52 +59,52 @@ export function LossChart({
       ...entries.map(([o, h]) => ({
         type: 'scatter',
         mode: 'lines',
-        name: `${OBJECTIVE_LABEL[o]} train`,
+        name: `${objectiveSpec(o).label} train`,
         ...line(h.step, smoothing > 0 ? smooth(h.loss, smoothing) : h.loss),
-        line: { color: OBJECTIVE_COLOUR[o], width: 2 },
+        line: { color: objectiveSpec(o).colour, width: 2 },
       })),
       ...(Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][])
         .filter(([o]) => !hidden.includes(o))
         .map(([o, m]) => ({
           type: 'scatter',
           mode: 'lines+markers',
-          name: `${OBJECTIVE_LABEL[o]} held-out`,
+          name: `${objectiveSpec(o).label} held-out`,
           x: m.map((e) => e.step),
           y: m.map((e) => e.heldOutLoss),
-          line: { color: OBJECTIVE_COLOUR[o], width: 1, dash: 'dot' },
+          line: { color: objectiveSpec(o).colour, width: 1, dash: 'dot' },
           marker: { size: 6, symbol: 'diamond' },
         })),
     ];
     const ys = traces.flatMap((t) => t.y).filter((v) => v > 0 || !logY);
     lossY.current = stableRange(logY ? ys.map(Math.log10) : ys, lossY.current);
     return { traces, y: lossY.current };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The histories grow in place: `version` marks a change of them.
   }, [version, smoothing, metrics, logY, hidden]);
   const rates = useMemo(() => {
     const traces = entries.flatMap(([o, h]) => [
-      { type: 'scatter', mode: 'lines', name: `${OBJECTIVE_LABEL[o]} lr`, ...line(h.step, h.lr), yaxis: 'y', line: { color: OBJECTIVE_COLOUR[o], width: 1 } },
+      { type: 'scatter', mode: 'lines', name: `${objectiveSpec(o).label} lr`, ...line(h.step, h.lr), yaxis: 'y', line: { color: objectiveSpec(o).colour, width: 1 } },
       {
         type: 'scatter',
         mode: 'lines',
-        name: `${OBJECTIVE_LABEL[o]} img/s`,
+        name: `${objectiveSpec(o).label} img/s`,
         ...line(h.step, smooth(h.imagesPerSec, 0.9)),
         yaxis: 'y2',
-        line: { color: OBJECTIVE_COLOUR[o], width: 1, dash: 'dot' },
+        line: { color: objectiveSpec(o).colour, width: 1, dash: 'dot' },
       },
     ]);
     // The learning rate starts at 0 (warm-up), so its axis does too.
     lrY.current = stableRange([0, ...traces.filter((t) => t.yaxis === 'y').flatMap((t) => t.y)], lrY.current);
     ipsY.current = stableRange([0, ...traces.filter((t) => t.yaxis === 'y2').flatMap((t) => t.y)], ipsY.current);
     return { traces, lr: lrY.current, ips: ipsY.current };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The histories grow in place: `version` marks a change of them.
   }, [version, hidden]);
   const scale = useMemo(() => {
     const traces = entries
       .filter(([, h]) => h.logitScale.length > 0)
-      .map(([o, h]) => ({ type: 'scatter', mode: 'lines', name: `${OBJECTIVE_LABEL[o]} t`, ...line(h.step, h.logitScale), line: { color: OBJECTIVE_COLOUR[o] } }));
+      .map(([o, h]) => ({ type: 'scatter', mode: 'lines', name: `${objectiveSpec(o).label} t`, ...line(h.step, h.logitScale), line: { color: objectiveSpec(o).colour } }));
     scaleY.current = stableRange(traces.flatMap((t) => t.y), scaleY.current);
     return { traces, y: scaleY.current };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The histories grow in place: `version` marks a change of them.
   }, [version, hidden]);
   const [x0, x1] = xRange;
   const ratesLayout = useMemo(
@@ -173,7 +159,7 @@ export function LossChart({
               title={hidden.includes(o) ? 'show this run in the curves' : 'hide this run from the curves'}
               onClick={() => setHidden((h) => (h.includes(o) ? h.filter((x) => x !== o) : [...h, o]))}
             >
-              <i style={{ background: OBJECTIVE_COLOUR[o] }} /> {OBJECTIVE_LABEL[o]}
+              <i style={{ background: objectiveSpec(o).colour }} /> {objectiveSpec(o).label}
             </button>
           ))}
           <span className="key">

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { ObjectiveName } from '../core/config';
 import type { EvalMetrics } from '../worker/protocol';
-import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { objectiveSpec } from '../core/registry';
 import { fixedAxis, stepRange } from './chartRange';
 import { Plot } from './Plot';
 
@@ -18,17 +18,17 @@ export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<
         const line = (name: string, y: (number | undefined)[], dash: string, yaxis = 'y') => ({
           type: 'scatter',
           mode: 'lines+markers',
-          name: `${OBJECTIVE_LABEL[o]} ${name}`,
+          name: `${objectiveSpec(o).label} ${name}`,
           x,
           y: y.map((v) => (v === undefined || Number.isNaN(v) ? null : v)),
           yaxis,
-          line: { color: OBJECTIVE_COLOUR[o], dash },
+          line: { color: objectiveSpec(o).colour, dash },
         });
         const out = [line('graph ρ', list.map((m) => m.graphSpearman), 'dot')];
         if (list[0].knnTop1 !== undefined) out.push(line('k-NN top-1', list.map((m) => m.knnTop1), 'solid'), line('probe top-1', list.map((m) => m.linearProbeTop1), 'dash'));
         return out;
       }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The metrics of a run only grow with new evaluations: they are what the traces depend on.
     [metrics],
   );
   const lastStep = Math.max(0, ...entries.map(([, m]) => m[m.length - 1].step));
@@ -69,7 +69,7 @@ export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<
             const r = m.retrieval;
             return (
               <tr key={o} data-testid={`metrics-${o}`} data-knn={m.knnTop1 ?? ''}>
-                <td style={{ color: OBJECTIVE_COLOUR[o] }}>{OBJECTIVE_LABEL[o]}</td>
+                <td style={{ color: objectiveSpec(o).colour }}>{objectiveSpec(o).label}</td>
                 <td>{m.step}</td>
                 <td>{num(m.heldOutLoss)}</td>
                 <td>

@@ -136,7 +136,7 @@ export function Plot({
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Redrawn for new data or layout; testId and the element are fixed for the life of the chart.
   }, [data, layout]);
   const attachHover = (el: PlotElement) => {
     el.on?.('plotly_hover', (e) => {

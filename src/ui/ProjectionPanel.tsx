@@ -4,7 +4,7 @@ import { procrustes2 } from '../core/projection';
 import { callback, startUmapWorker } from '../worker/client';
 import type { ProbeInfo, RunViz, SampleSet } from '../worker/protocol';
 import { HoverCard } from './HoverCard';
-import { OBJECTIVE_COLOUR, OBJECTIVE_LABEL } from './LossChart';
+import { objectiveSpec } from '../core/registry';
 import { fixedAxis, stableSymmetricRange, type Range } from './chartRange';
 import { Plot, type HoverPoint } from './Plot';
 
@@ -55,7 +55,7 @@ export function ProjectionPanel({
       } else {
         const v = viz[o];
         if (v && probe)
-          out.push([o, { points: v.pca, samples: probe.points, title: `${OBJECTIVE_LABEL[o]}<br>${small(`PCA, step ${v.step}, ${((v.explained[0] + v.explained[1]) * 100).toFixed(0)}% of variance`)}` }]);
+          out.push([o, { points: v.pca, samples: probe.points, title: `${objectiveSpec(o).label}<br>${small(`PCA, step ${v.step}, ${((v.explained[0] + v.explained[1]) * 100).toFixed(0)}% of variance`)}` }]);
       }
     }
     return out;
@@ -81,7 +81,7 @@ export function ProjectionPanel({
     return pictures.map(([o, pic]) => {
       const n = pic.points.length / 2;
       const match = pic.samples.captions.map((c) => q !== '' && c.toLowerCase().includes(q));
-      const colour = pic.samples.labels.map((l) => (l ? PALETTE[labels.indexOf(l) % PALETTE.length] : OBJECTIVE_COLOUR[o]));
+      const colour = pic.samples.labels.map((l) => (l ? PALETTE[labels.indexOf(l) % PALETTE.length] : objectiveSpec(o).colour));
       return {
         o,
         title: pic.title,
@@ -121,7 +121,7 @@ export function ProjectionPanel({
       const result: Partial<Record<ObjectiveName, Picture>> = {};
       let reference: Float32Array | undefined;
       for (const [k, o] of objectives.entries()) {
-        setUmapProgress(`${OBJECTIVE_LABEL[o]}: embedding…`);
+        setUmapProgress(`${objectiveSpec(o).label}: embedding…`);
         const e = await fetchEmbeddings(o, UMAP_CAP);
         if (!e) continue;
         const n = e.vectors.length / e.dim;
@@ -129,11 +129,11 @@ export function ProjectionPanel({
           e.vectors,
           e.dim,
           1,
-          callback((done: number, total: number) => setUmapProgress(`${OBJECTIVE_LABEL[o]} (${k + 1}/${objectives.length}): UMAP epoch ${done} / ${total} on ${n} samples`)),
+          callback((done: number, total: number) => setUmapProgress(`${objectiveSpec(o).label} (${k + 1}/${objectives.length}): UMAP epoch ${done} / ${total} on ${n} samples`)),
         );
         const aligned = reference ? procrustes2(pts, reference) : pts;
         reference ??= aligned;
-        result[o] = { points: aligned, samples: e.samples, title: `${OBJECTIVE_LABEL[o]}<br>${small(`UMAP of ${n} samples`)}` };
+        result[o] = { points: aligned, samples: e.samples, title: `${objectiveSpec(o).label}<br>${small(`UMAP of ${n} samples`)}` };
       }
       setUmap(result);
       setMode('umap');

@@ -12,7 +12,7 @@ import type {
   RunViz,
   SavedRunSummary,
   StepReport,
-  TrainConfig,
+  Settings,
   TrainEvent,
 } from '../worker/protocol';
 import { addNotice } from './notices';
@@ -47,7 +47,7 @@ export interface TrainingView {
   probe?: ProbeInfo;
   saved: SavedRunSummary[];
   currentSave?: string;
-  workerConfig?: { config: TrainConfig; objectives: ObjectiveName[] }; // set when the worker changed the config
+  workerConfig?: { config: Settings; objectives: ObjectiveName[] }; // set when the worker changed the config
   viz: Partial<Record<ObjectiveName, RunViz>>;
   klHistory: Partial<Record<ObjectiveName, { step: number; kl: number }[]>>;
   loadProgress?: LoadProgress;

@@ -2,7 +2,8 @@ import { summariseSeeds } from '../core/seedSummary';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type Commands, commands, startTrainingWorker, type TrainingWorker } from '../worker/client';
 import type { BackendChoice, TrainerApi, TrainEvent } from '../worker/protocol';
-import { DEFAULT_CONFIG } from '../core/config';
+import { DEFAULT_SETTINGS } from '../core/config';
+import { parseSettings } from '../core/settingsTable';
 import { addError, INITIAL_VIEW, reduceEvent, type TrainingView } from './trainingView';
 
 export type { RunHistory, TrainingView } from './trainingView';
@@ -40,8 +41,9 @@ export function useTraining(initialBackend: BackendChoice) {
         started = w;
         if (cancelled) return w.terminate();
         workerRef.current = w;
-        // A handle for the console, the browser tests, `npm run bench` and `npm run experiment` (its seed summaries).
-        (globalThis as unknown as { __playground?: unknown }).__playground = { api: w.api, defaultConfig: DEFAULT_CONFIG, summariseSeeds };
+        // A handle for the console, the browser tests, `npm run bench` and `npm run experiment` (its flags go through
+        // the settings table; its seed summaries).
+        (globalThis as unknown as { __playground?: unknown }).__playground = { api: w.api, defaultConfig: DEFAULT_SETTINGS, parseSettings, summariseSeeds };
         setReady(true);
       })
       .catch((err: unknown) => update((v) => ({ ...v, errors: [...v.errors, `the training worker did not start: ${String(err)}`] })));

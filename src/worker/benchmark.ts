@@ -1,3 +1,5 @@
+import { runConfig } from '../core/config';
+import { objectiveSpec } from '../core/registry';
 import { setSize } from '../core/dataset';
 import { ContrastiveModel } from '../core/model';
 import * as tf from '../core/tf';
@@ -29,7 +31,7 @@ export async function runBenchmark(req: BenchmarkRequest, device: Device): Promi
         results.push({ backend, objective, started: false, adapter: '', note: info.notice ?? 'did not start', medianMs: NaN, imagesPerSec: NaN, tensorsBefore: 0, tensorsAfter: 0, kernelsPerStep: 0, firstLoss: NaN, lastLoss: NaN });
         continue;
       }
-      const cfg = { ...req.config, objective, steps: req.steps + WARM_UP_STEPS + 1 };
+      const cfg = { ...runConfig(req.config, objective, objectiveSpec(objective).recipe), steps: req.steps + WARM_UP_STEPS + 1 };
       const tensorsBefore = tf.memory().numTensors;
       const model = new ContrastiveModel(cfg, set.captions, graph);
       const trainer = new Trainer(model, set, cfg, pool);

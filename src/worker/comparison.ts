@@ -1,10 +1,11 @@
-import type { ObjectiveName, TrainConfig } from '../core/config';
+import { type ObjectiveName, runConfig, type Settings } from '../core/config';
+import { objectiveSpec } from '../core/registry';
 import type { ImageSet } from '../core/dataset';
 import type { EvalMetrics } from '../core/evaluate';
 import { ContrastiveModel } from '../core/model';
 import type { ParamSnapshot } from '../core/params';
 import { historyRow, type StepReport, Trainer } from '../core/trainer';
-import type { CaptionGraph } from '../text/captionGraph';
+import type { CaptionGraph } from '../core/captionGraph';
 import type { BackendInfo, DatasetSummary, EventSink, RunResult } from './protocol';
 
 /** One objective's run: its model, its trainer (sampler, optimizer, step) and what it reported so far. */
@@ -41,12 +42,12 @@ export interface RunSnapshot {
   vocab?: string[];
 }
 
-/** What the runs are built on: the data, its training split, the caption graph and the config. */
+/** What the runs are built on: the data, its training split, the caption graph and the session's settings. */
 export interface RunGround {
   data: ImageSet;
   train: Int32Array;
   graph?: CaptionGraph;
-  config: TrainConfig;
+  config: Settings;
 }
 
 /** Frees a run's tensors; on a lost device there is nothing left to free, and that is not an error. */
@@ -100,7 +101,7 @@ export class Comparison {
   /** A fresh run from the seed: the image tower starts from the same weights for every objective. */
   private build(objective: ObjectiveName, vocab?: string[]): Run {
     const { data, train, graph, config } = this.ground();
-    const cfg = { ...config, objective };
+    const cfg = runConfig(config, objective, objectiveSpec(objective).recipe);
     const model = new ContrastiveModel(cfg, data.allCaptions?.flat() ?? data.captions, graph, vocab);
     return { objective, model, trainer: new Trainer(model, data, cfg, train), history: [], metrics: [] };
   }

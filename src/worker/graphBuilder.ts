@@ -1,6 +1,6 @@
 import type { GraphSource } from '../core/config';
 import type { ImageSet } from '../core/dataset';
-import { type CaptionGraph, embeddingGraph, labelGraph, normaliseRows } from '../text/captionGraph';
+import { type CaptionGraph, embeddingGraph, labelGraph, normaliseRows } from '../core/captionGraph';
 import { matchEmbeddings, type ParsedEmbeddings } from '../text/embeddingFile';
 import { ENCODER_DIM, ENCODER_NAME, type EmbedProgress, embedTexts, type SentenceEncoder, type VectorCache } from '../text/sentenceEncoder';
 import { tfidfGraph } from '../text/tfidfGraph';

@@ -1,12 +1,12 @@
 import { createStore, getMany, setMany } from 'idb-keyval';
 import type { GraphSource } from '../core/config';
-import { gatherPixels, type ImageSet, setSize } from '../core/dataset';
+import type { ImageSet } from '../core/dataset';
 import * as tf from '../core/tf';
-import type { CaptionGraph } from '../text/captionGraph';
+import type { CaptionGraph } from '../core/captionGraph';
 import { matchEmbeddings, parseEmbeddingFile, type ParsedEmbeddings } from '../text/embeddingFile';
 import { parsePrecomputed, SentenceEncoder, type VectorCache, withPrecomputed } from '../text/sentenceEncoder';
 import { buildGraph } from './graphBuilder';
-import type { AssetUrls, BackendInfo, EventSink, TargetNeighbours } from './protocol';
+import type { AssetUrls, BackendInfo, EventSink } from './protocol';
 
 /**
  * Where the worker's caption graphs come from: the frozen sentence encoder (loaded once, its vectors cached in
@@ -110,31 +110,6 @@ export class CaptionGraphSource {
       return on('wasm');
     }
   }
-}
-
-/**
- * What X-Sample pulls sample `index` towards: its target row over the training pool (the softmax of its graph row at
- * τ_s, itself left out), the top k with their thumbnails, and the effective number of neighbours exp(entropy).
- */
-export function targetNeighbours(set: ImageSet, graph: CaptionGraph, train: Int32Array, index: number, tauS: number, k: number): TargetNeighbours | undefined {
-  if (index < 0 || index >= setSize(set)) return undefined;
-  const row = graph.row(index);
-  const pool = Array.from(train).filter((j) => j !== index);
-  const logits = pool.map((j) => row[j] / tauS);
-  const max = Math.max(...logits);
-  const exps = logits.map((l) => Math.exp(l - max));
-  const z = exps.reduce((a, b) => a + b, 0);
-  const weights = exps.map((e) => e / z);
-  const entropy = -weights.reduce((acc, w) => acc + (w > 0 ? w * Math.log(w) : 0), 0);
-  const order = pool.map((j, i) => [j, i] as const).sort((a, b) => weights[b[1]] - weights[a[1]]).slice(0, k);
-  const px = (i: number) => gatherPixels(set, [i]);
-  return {
-    anchor: { index, id: set.ids[index], caption: set.captions[index], pixels: px(index) },
-    imageSize: set.imageSize,
-    neighbours: order.map(([j, i]) => ({ index: j, id: set.ids[j], caption: set.captions[j], graph: row[j], weight: weights[i], pixels: px(j) })),
-    entropy,
-    effectiveNeighbours: Math.exp(entropy),
-  };
 }
 
 /** Caption vectors kept in IndexedDB by caption text, so that a reload does not recompute them. */

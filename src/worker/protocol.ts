@@ -6,13 +6,15 @@
  * callback given to `init`. The UMAP worker answers UmapApi. Only plain numbers, strings, Blobs and typed arrays
  * cross; the worker owns every tensor.
  */
-import type { BackendChoice, ObjectiveName, TrainConfig } from '../core/config';
+import type { BackendChoice, ObjectiveName, Settings, TrainConfig } from '../core/config';
+import type { Neighbour, TargetNeighbours } from '../core/captionGraph';
+import type { HeldOutBy } from '../core/dataset';
 import type { EvalMetrics } from '../core/evaluate';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
 import type { FormatName, LoadReport } from '../data/loadReport';
 
-export type { BackendChoice, EvalMetrics, HistoryRow, LoadReport, ObjectiveName, StepReport, TrainConfig };
+export type { BackendChoice, EvalMetrics, HistoryRow, LoadReport, Neighbour, ObjectiveName, Settings, StepReport, TargetNeighbours, TrainConfig };
 
 /** A CSV / TSV whose columns the user may pick (see data/formats). */
 export type ColumnTable = Detection['table'];
@@ -65,29 +67,12 @@ export interface DatasetSummary {
   labels: number; // number of classes, 0 when unlabelled
   graph: string; // what the X-Sample caption graph is made of
   format: FormatName;
-  heldOutBy: 'split folders' | 'seeded 20%';
+  heldOutBy: HeldOutBy;
 }
 
 export interface AssetUrls {
   encoderModelUrl: string;
   encoderVocabUrl: string;
-}
-
-export interface Neighbour {
-  index: number;
-  id: string;
-  caption: string;
-  graph: number; // G_ab
-  weight: number; // s_ab at τ_s over all other training samples
-  pixels: Uint8Array; // S·S·3
-}
-
-export interface TargetNeighbours {
-  anchor: Omit<Neighbour, 'graph' | 'weight'>;
-  imageSize: number;
-  neighbours: Neighbour[];
-  entropy: number; // of the whole target distribution, in nats
-  effectiveNeighbours: number; // exp(entropy)
 }
 
 /** A sample of the dataset for the UI: SampleSet with the image size. */
@@ -143,7 +128,7 @@ export interface RunResult {
 }
 
 export interface BenchmarkRequest {
-  config: TrainConfig;
+  config: Settings;
   objectives: ObjectiveName[];
   backends: BackendName[];
   steps: number; // timed steps, after 2 untimed warm-up steps
@@ -187,7 +172,7 @@ export type TrainEvent =
   | { type: 'graph-progress'; done: number; total: number; cached: number }
   | { type: 'load-report'; report: LoadReport; table?: ColumnTable }
   | { type: 'saved'; runs: SavedRunSummary[]; current?: string }
-  | { type: 'config'; config: TrainConfig; objectives: ObjectiveName[] } // the worker changed them (a resumed or imported run)
+  | { type: 'config'; config: Settings; objectives: ObjectiveName[] } // the worker changed them (a resumed or imported run)
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string };
 
@@ -214,8 +199,11 @@ export interface TrainerApi {
   preview(count: number): Promise<DatasetPreview | undefined>;
   /** A generated set of coloured shapes, made inside the worker (no transfer). */
   loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary>;
-  /** Validates and applies a config and the objectives to train side by side; resets the runs. Returns errors. */
-  configure(config: TrainConfig, objectives: ObjectiveName[]): Promise<string[]>;
+  /**
+   * Validates and applies the session's settings (an `objective` among them is ignored) and the objectives to train
+   * side by side; resets the runs. Returns errors, naming the setting and what it allows.
+   */
+  configure(config: Settings, objectives: ObjectiveName[]): Promise<string[]>;
   start(): Promise<void>;
   pause(): Promise<void>;
   /** One step of every run, then paused. */

@@ -1,10 +1,11 @@
-import { type TrainConfig, usesTextTower } from '../core/config';
+import type { Settings } from '../core/config';
+import { objectiveSpec } from '../core/registry';
 import { gatherPixels, type ImageSet, labelName, type splitForSet } from '../core/dataset';
 import { embedSet } from '../core/evaluate';
 import type { ContrastiveModel } from '../core/model';
 import { learnedDistribution, meanKL, probeIndices, targetDistribution } from '../core/probeView';
 import { pca2, procrustes2 } from '../core/projection';
-import type { CaptionGraph } from '../text/captionGraph';
+import type { CaptionGraph } from '../core/captionGraph';
 import type { ProbeInfo, RunViz, SampleSet } from './protocol';
 
 /** Held-out samples in the live PCA projections (SVG markers: 300 redraw in about 20 ms on a 2-core laptop, 500 in 35). */
@@ -36,7 +37,7 @@ export class RunPictures {
   }
 
   /** The probe batch for this data and config, new (returned with `fresh`) when τ_s or the probe size changed. */
-  probeFor(set: ImageSet, split: ReturnType<typeof splitForSet>, graph: CaptionGraph, config: TrainConfig): { probe: ProbeInfo; fresh: boolean } | undefined {
+  probeFor(set: ImageSet, split: ReturnType<typeof splitForSet>, graph: CaptionGraph, config: Settings): { probe: ProbeInfo; fresh: boolean } | undefined {
     if (split.heldOut.length < 2) return undefined;
     const size = Math.min(config.probeSize, split.heldOut.length);
     if (this.probe && this.probe.tauS === config.tauS && this.probe.heatmap.indices.length === size) return { probe: this.probe, fresh: false };
@@ -65,7 +66,7 @@ export class RunPictures {
       objective,
       step,
       learned,
-      kind: usesTextTower(objective) ? 'image–text' : 'image–image',
+      kind: objectiveSpec(objective).textTower ? 'image–text' : 'image–image',
       kl: meanKL(probe.target, learned, heat.length),
       pca: aligned,
       explained,

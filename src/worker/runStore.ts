@@ -1,5 +1,5 @@
 import { createStore, del, get, keys, set } from 'idb-keyval';
-import type { TrainConfig, ObjectiveName } from '../core/config';
+import type { ObjectiveName, Settings } from '../core/config';
 import type { EvalMetrics } from '../core/evaluate';
 import type { ParamSnapshot } from '../core/params';
 import type { StepReport } from '../core/trainer';
@@ -10,7 +10,7 @@ export interface SavedRun {
   id: string;
   name: string;
   savedAt: string;
-  config: TrainConfig;
+  config: Settings;
   objectives: ObjectiveName[];
   dataset: { name: string; size: number };
   runs: {

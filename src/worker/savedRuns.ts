@@ -1,4 +1,4 @@
-import type { ObjectiveName, TrainConfig } from '../core/config';
+import type { ObjectiveName, Settings } from '../core/config';
 import { type ImageSet, setSize } from '../core/dataset';
 import type { Comparison } from './comparison';
 import type { EventSink, SavedRunSummary } from './protocol';
@@ -22,7 +22,7 @@ export class SavedRuns {
   ) {}
 
   /** A new comparison was started: it gets its own id and a name that says what it compares. */
-  begin(objectives: ObjectiveName[], config: TrainConfig, data: ImageSet): void {
+  begin(objectives: ObjectiveName[], config: Settings, data: ImageSet): void {
     this.id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
     this.name = `${objectives.join(' vs ')} on ${data.name}, seed ${config.seed}, ${new Date().toLocaleString()}`;
   }
@@ -65,7 +65,7 @@ export class SavedRuns {
   }
 
   /** Saves every run (weights, optimizer, history, metrics) under the current id. */
-  async save(runs: Comparison, config: TrainConfig, objectives: ObjectiveName[], data: ImageSet | undefined): Promise<void> {
+  async save(runs: Comparison, config: Settings, objectives: ObjectiveName[], data: ImageSet | undefined): Promise<void> {
     if (!this.store || !this.id || !data || runs.runs.length === 0) return;
     try {
       const saved: SavedRun['runs'] = [];

@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
-import type { BackendChoice, ObjectiveName, TrainConfig } from '../core/config';
+import { type BackendChoice, type ObjectiveName, runConfig, type Settings } from '../core/config';
+import { OBJECTIVE_NAMES } from '../core/registry';
 import { CheckpointError } from '../core/checkpoint';
 import { embedSet } from '../core/evaluate';
 import * as tf from '../core/tf';
@@ -141,7 +142,7 @@ export class TrainingSession implements TrainerApi {
     return this.space.targetNeighbours(index, tauS, k);
   }
 
-  configure(config: TrainConfig, objectives: ObjectiveName[]): Promise<string[]> {
+  configure(config: Settings, objectives: ObjectiveName[]): Promise<string[]> {
     return this.space.configure(config, objectives);
   }
 
@@ -201,7 +202,8 @@ export class TrainingSession implements TrainerApi {
   async importRun(input: SourceFile[]): Promise<string> {
     const { data, split, config } = this.space;
     if (!data || !split) throw new Error('load a dataset before importing weights: they are evaluated and trained on it');
-    const { meta, snapshot } = await readCheckpoint(input, config, data);
+    // readCheckpoint compares the model settings only; the checkpoint names its own objective.
+    const { meta, snapshot } = await readCheckpoint(input, runConfig(config, OBJECTIVE_NAMES[0]), data);
     await this.loop.pause();
     const objective = meta.config.objective;
     let run;

@@ -1,12 +1,14 @@
 import * as Comlink from 'comlink';
-import { DEFAULT_CONFIG, type ObjectiveName, type TrainConfig, validateConfig } from '../core/config';
+import { DEFAULT_SETTINGS, type ObjectiveName, sessionSettings, type Settings } from '../core/config';
+import { DEFAULT_OBJECTIVES, isObjectiveName, OBJECTIVE_NAMES } from '../core/registry';
+import { validateConfig } from '../core/settingsTable';
 import { type ImageSet, setSize, splitForSet } from '../core/dataset';
 import { Rng } from '../core/rng';
 import { makeShapesSet } from '../data/shapesSet';
-import type { CaptionGraph } from '../text/captionGraph';
+import { type CaptionGraph, targetNeighbours } from '../core/captionGraph';
 import type { RunGround } from './comparison';
 import { loadDataset } from './datasetLoader';
-import { CaptionGraphSource, targetNeighbours } from './graphSource';
+import { CaptionGraphSource } from './graphSource';
 import type {
   AssetUrls,
   BackendInfo,
@@ -21,6 +23,7 @@ import type {
 import { RunPictures, sampleSet } from './runPictures';
 
 const HELD_OUT_FRACTION = 0.2;
+const OBJECTIVES_LIST = OBJECTIVE_NAMES.join(', ');
 
 /** What the workspace asks of the session around a change of data, graph or config that the runs cannot outlive. */
 export interface WorkspaceHooks {
@@ -40,8 +43,8 @@ export class Workspace {
   data?: ImageSet;
   split?: ReturnType<typeof splitForSet>;
   graph?: CaptionGraph;
-  config: TrainConfig = DEFAULT_CONFIG;
-  objectives: ObjectiveName[] = ['xsample'];
+  config: Settings = DEFAULT_SETTINGS;
+  objectives: ObjectiveName[] = [...DEFAULT_OBJECTIVES];
   readonly pictures = new RunPictures();
   private format: DatasetSummary['format'] = 'generated';
   /** Decodes the current data again at another image size (when the model's input size changes). */
@@ -179,9 +182,11 @@ export class Workspace {
   // ---- config ----
 
   /** Validates and applies a config and the objectives (the runs start afresh); returns the errors, if any. */
-  async configure(config: TrainConfig, objectives: ObjectiveName[]): Promise<string[]> {
+  async configure(settings: Settings, objectives: ObjectiveName[]): Promise<string[]> {
+    const config = sessionSettings(settings); // each run adds its own objective
     const errors = validateConfig(config);
     if (objectives.length === 0) errors.push('choose at least one objective');
+    for (const o of objectives) if (!isObjectiveName(o)) errors.push(`${JSON.stringify(o)} is no objective: one of ${OBJECTIVES_LIST}`);
     if (errors.length > 0) return errors;
     if (this.data && config.model.imageSize !== this.data.imageSize && this.reloadAtSize) await this.reloadAtSize(config.model.imageSize);
     if (this.data && config.model.imageSize !== this.data.imageSize)
@@ -196,7 +201,7 @@ export class Workspace {
    * Takes a config and objectives the worker chose (a resumed save's) and says so with a `config` event; the split
    * and the graph follow them.
    */
-  async resume(config: TrainConfig, objectives: ObjectiveName[]): Promise<void> {
+  async resume(config: Settings, objectives: ObjectiveName[]): Promise<void> {
     this.hooks.emit({ type: 'config', config, objectives });
     await this.adopt(config, objectives);
   }
@@ -208,7 +213,7 @@ export class Workspace {
     this.hooks.emit({ type: 'config', config: this.config, objectives });
   }
 
-  private async adopt(config: TrainConfig, objectives: ObjectiveName[]): Promise<void> {
+  private async adopt(config: Settings, objectives: ObjectiveName[]): Promise<void> {
     const seedChanged = config.seed !== this.config.seed;
     const graphChanged = config.graph !== this.config.graph || config.centreGraph !== this.config.centreGraph;
     this.config = config;

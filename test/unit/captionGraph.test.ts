@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng';
 import { twoViewGraph, xSampleTargets } from '../../src/core/objectives';
 import * as tf from '../../src/core/tf';
-import { embeddingGraph } from '../../src/text/captionGraph';
+import { embeddingGraph } from '../../src/core/captionGraph';
 
 describe('caption graph from vectors', () => {
   it('gives every image similarity 1 with itself, also when its caption vector is zero', () => {

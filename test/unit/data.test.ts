@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { applyAugment, planAugment } from '../../src/core/augment';
-import { DEFAULT_AUGMENT, DEFAULT_CONFIG, validateConfig, withDefaults } from '../../src/core/config';
-import { BatchSampler, imageBatch, splitHeldOut } from '../../src/core/dataset';
+import { DEFAULT_AUGMENT, DEFAULT_SETTINGS, withDefaults } from '../../src/core/config';
+import { validateConfig } from '../../src/core/settingsTable';
+import { BatchSampler, imageBatch, splitForSet, splitHeldOut } from '../../src/core/dataset';
 import { Rng } from '../../src/core/rng';
 import * as tf from '../../src/core/tf';
 import { makeShapesSet } from '../../src/data/shapesSet';
-import { labelGraph } from '../../src/text/captionGraph';
+import { labelGraph } from '../../src/core/captionGraph';
 import { tfidfGraph } from '../../src/text/tfidfGraph';
 
 describe('Rng', () => {
@@ -78,6 +79,15 @@ describe('batches and splits', () => {
   });
 });
 
+describe('split labels', () => {
+  it('names the fraction a seeded split holds out, and the split folders where the data has them', () => {
+    const set = makeShapesSet(20, 8);
+    expect(splitForSet(set, 0.2, 0).by).toBe('seeded 20%');
+    expect(splitForSet(set, 0.35, 0).by).toBe('seeded 35%');
+    expect(splitForSet({ ...set, heldOutFlags: Uint8Array.from({ length: 20 }, (_, i) => +(i < 5)) }, 0.2, 0).by).toBe('split folders');
+  });
+});
+
 describe('caption graphs', () => {
   it('TF-IDF graph is symmetric, has a unit diagonal and ranks shared words higher', () => {
     const caps = ['a red apple', 'a green apple', 'a dog face', 'a red apple', ''];
@@ -99,7 +109,7 @@ describe('caption graphs', () => {
 
 describe('config', () => {
   it('accepts the defaults and names each bad value', () => {
-    expect(validateConfig(DEFAULT_CONFIG)).toEqual([]);
+    expect(validateConfig(DEFAULT_SETTINGS)).toEqual([]);
     const bad = withDefaults({ batchSize: 1, tau: 0, model: { imageSize: 30 } });
     const errors = validateConfig(bad);
     expect(errors.some((e) => e.startsWith('batchSize'))).toBe(true);

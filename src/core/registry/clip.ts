@@ -1,0 +1,17 @@
+import { clampLogitScale, defineObjective, logitScale, theta } from './objective';
+
+/** CLIP: symmetric image–text InfoNCE with a learnable temperature. */
+export const clip = defineObjective({
+  name: 'clip',
+  label: 'CLIP',
+  colour: '#1f77b4',
+  note: 'image–text InfoNCE, learnable t, trains a text tower',
+  textTower: true,
+  usesGraph: false,
+  views: 1,
+  scalars: [logitScale((l) => l.CLIP_INIT_LOG_SCALE)],
+  defaultOn: true,
+  recipe: {},
+  loss: (x) => x.losses.clipLoss(x.embedImages(x.views[0]), x.embedCaptions(x.captions), theta(x)),
+  afterStep: clampLogitScale,
+});
