@@ -49,6 +49,7 @@ export interface Settings {
   centreGraph: boolean; // subtract the mean caption vector first (templated captions otherwise all look alike)
   seed: number; // seeds weights, batch order and augmentation
   backend: BackendChoice;
+  wasmThreads: number; // WASM backend threads: 0 = automatic (one fewer than the cores, at most 8); read at page load
   evalEvery: number; // steps between two evaluations on the held-out split (and one at the end)
   vizEvery: number; // steps between two updates of the heatmaps and projections
   probeSize: number; // held-out samples in the heatmaps' probe batch
@@ -98,6 +99,7 @@ export const DEFAULT_SETTINGS: Settings = {
   centreGraph: true,
   seed: 0,
   backend: 'auto',
+  wasmThreads: 0,
   evalEvery: 50,
   vizEvery: 25,
   probeSize: 48,

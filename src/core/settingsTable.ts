@@ -66,6 +66,7 @@ export const FIELDS: readonly Field[] = [
     choices: ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'],
     panel: { section: 'training', label: 'Backend', hint: 'auto picks WebGPU on a real GPU adapter and WASM otherwise' },
   },
+  int('threads', ['wasmThreads'], 0, 8), // 0: automatic; where the page is cross-origin isolated
   real('minLr', ['minLrRatio'], 0, 1),
   real('weightDecay', ['weightDecay'], 0, 1),
   real('beta1', ['beta1'], 0, 0.9999),

@@ -28,7 +28,7 @@ export function App() {
   const [linkErrors, setLinkErrors] = useState<string[]>(initial.errors);
   const [logY, setLogY] = useState(false);
   const [smoothing, setSmoothing] = useState(0);
-  const { ready, view, actions, dismissErrors } = useTraining(initial.config.backend);
+  const { ready, view, actions, dismissErrors } = useTraining(initial.config.backend, initial.config.wasmThreads);
   const running = view.state === 'running';
 
   useEffect(() => void loadPlotly(), []);

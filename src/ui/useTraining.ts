@@ -15,7 +15,7 @@ export type TrainingActions = Commands<Omit<TrainerApi, 'init'>>;
 const REDRAW_MS = 250;
 
 /** Owns the training worker: starts it, folds its events into one view (reduceEvent), exposes its commands. */
-export function useTraining(initialBackend: BackendChoice) {
+export function useTraining(initialBackend: BackendChoice, wasmThreads = 0) {
   const workerRef = useRef<TrainingWorker | null>(null);
   const latest = useRef<TrainingView>(INITIAL_VIEW);
   const dirty = useRef(false);
@@ -36,7 +36,7 @@ export function useTraining(initialBackend: BackendChoice) {
   useEffect(() => {
     let cancelled = false;
     let started: TrainingWorker | undefined;
-    void startTrainingWorker(onEvent, initialBackend)
+    void startTrainingWorker(onEvent, initialBackend, wasmThreads)
       .then((w) => {
         started = w;
         if (cancelled) return w.terminate();
@@ -56,7 +56,7 @@ export function useTraining(initialBackend: BackendChoice) {
       started?.terminate();
       workerRef.current = null;
     };
-  }, [onEvent, update, initialBackend]);
+  }, [onEvent, update, initialBackend, wasmThreads]);
 
   // Every command of the worker API, without listing them: a thrown error becomes a message, a load shows progress.
   const actions: TrainingActions = useMemo(

@@ -26,19 +26,33 @@ interface WasmThreadPlan {
 }
 
 /** The thread plan for WASM in this worker: threads only where the page is cross-origin isolated. */
-function wasmThreadPlan(): WasmThreadPlan {
+function wasmThreadPlan(requested: number): WasmThreadPlan {
   const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
-  const want = wasmThreadsFor(cores);
+  const want = wasmThreadsFor(cores, requested);
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (isolated || want === 1) return { threads: want };
   return { threads: 1, notice: isolationNotice(want) };
 }
 
-let wasmPlan = wasmThreadPlan();
+let wasmPlan: WasmThreadPlan = wasmThreadPlan(0);
+let wasmPlanFixed = false;
 const THREADED_START_MS = 60_000;
-// One thread: the single-threaded SIMD build, which starts no pthread workers at all.
-if (wasmPlan.threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-setThreadsCount(wasmPlan.threads);
+
+/**
+ * Sets how many threads WASM will use (0: automatic), before the WASM backend first starts; once it has started the
+ * count is fixed until the page reloads (tfjs sizes its thread pool once).
+ */
+export function setWasmThreads(requested: number): void {
+  if (!wasmPlanFixed) wasmPlan = wasmThreadPlan(requested);
+}
+
+function fixWasmPlan(): void {
+  if (wasmPlanFixed) return;
+  wasmPlanFixed = true;
+  // One thread: the single-threaded SIMD build, which starts no pthread workers at all.
+  if (wasmPlan.threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setThreadsCount(wasmPlan.threads);
+}
 
 interface AdapterInfoLike {
   vendor?: string;
@@ -135,6 +149,7 @@ async function tryActivate(name: BackendName): Promise<boolean> {
  * A backend that fails to start falls back to WASM (then CPU) with a notice saying why.
  */
 export async function startBackend(requested: BackendChoice): Promise<BackendInfo> {
+  fixWasmPlan();
   const probe = await probeWebGpu();
   let want: BackendName;
   let notice: string | undefined;

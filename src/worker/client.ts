@@ -20,7 +20,7 @@ export function callback<F extends (...args: never[]) => unknown>(f: F): F {
 export type TrainingWorker = WorkerClient<TrainerApi> & { info: BackendInfo };
 
 /** Starts the training worker with its backend; events arrive through onEvent. */
-export async function startTrainingWorker(onEvent: EventSink, backend: BackendChoice): Promise<TrainingWorker> {
+export async function startTrainingWorker(onEvent: EventSink, backend: BackendChoice, wasmThreads = 0): Promise<TrainingWorker> {
   const client = connect<TrainerApi>(new Worker(new URL('./trainWorker.ts', import.meta.url), { type: 'module', name: 'training' }));
   const base = new URL(import.meta.env.BASE_URL, self.location.href);
   const assets: AssetUrls = {
@@ -28,7 +28,7 @@ export async function startTrainingWorker(onEvent: EventSink, backend: BackendCh
     encoderVocabUrl: new URL('models/use-lite/vocab.json', base).href,
   };
   try {
-    return { ...client, info: await client.api.init(callback(onEvent), backend, assets) };
+    return { ...client, info: await client.api.init(callback(onEvent), backend, assets, wasmThreads) };
   } catch (err) {
     client.terminate();
     throw err;

@@ -180,7 +180,8 @@ export type EventSink = (event: TrainEvent) => void;
 
 export interface TrainerApi {
   /** Registers the event callback, the URLs of the bundled assets, and starts the requested backend. */
-  init(onEvent: EventSink, backend: BackendChoice, assets: AssetUrls): Promise<BackendInfo>;
+  /** wasmThreads: the WASM backend's thread count, 0 for automatic (one fewer than the cores). */
+  init(onEvent: EventSink, backend: BackendChoice, assets: AssetUrls, wasmThreads?: number): Promise<BackendInfo>;
   /** An embeddings file for the 'file' caption graph (.npy, .json or .csv); errors name what does not match. */
   setGraphFile(name: string, content: ArrayBuffer): Promise<string>;
   /** The X-Sample target distribution of one sample over the training set at τ_s: its top-k neighbours. */

@@ -38,6 +38,8 @@ import { Workspace } from './workspace';
 export interface SessionOptions {
   /** Starts a backend: backends.ts in the worker; tests give their own. */
   startBackend: StartBackend;
+  /** Sets the WASM thread count (0: automatic) before the first backend starts: backends.ts in the worker. */
+  setWasmThreads?: (requested: number) => void;
   /** Where runs are kept; by default IndexedDB where there is one. */
   store?: RunStore;
   /** How often a CPU copy of every run is taken on a GPU backend (steps). */
@@ -67,7 +69,7 @@ export class TrainingSession implements TrainerApi {
   private readonly saves: SavedRuns;
   private readonly loop: RunLoop;
 
-  constructor(options: SessionOptions) {
+  constructor(private readonly options: SessionOptions) {
     this.device = new Device(options.startBackend, this.emit, this.runs, options.gpuCheckpointEvery);
     this.saves = new SavedRuns(this.emit, options.store);
     this.loop = new RunLoop({
@@ -83,9 +85,10 @@ export class TrainingSession implements TrainerApi {
     });
   }
 
-  async init(onEvent: EventSink, backend: BackendChoice, assets: AssetUrls): Promise<BackendInfo> {
+  async init(onEvent: EventSink, backend: BackendChoice, assets: AssetUrls, wasmThreads = 0): Promise<BackendInfo> {
     this.onEvent = onEvent;
     this.space.init(assets);
+    this.options.setWasmThreads?.(wasmThreads);
     const info = await this.setBackend(backend);
     await this.saves.emitList();
     return info;

@@ -1,13 +1,15 @@
 /**
  * How many threads the WASM backend trains on, on a machine with `cores` logical cores (navigator.hardwareConcurrency):
- * one core is left to the page (its main thread draws the charts, the UMAP worker projects) from 3 cores up; on 2
- * cores both train, as the page's main thread mostly waits between redraws. At most 8: tfjs-backend-wasm starts a pool
- * of 8 pthread workers up front, and a larger count would have to start workers while the training thread waits.
- * Only where the page is cross-origin isolated: elsewhere there is no SharedArrayBuffer and the count is 1.
+ * automatically one fewer than the cores, so that one core stays with the page (its main thread draws the charts, the
+ * UMAP worker projects): on 2 cores training takes 1 and the page stays responsive. `requested` (the `threads`
+ * setting, 1 to 8) overrides it. At most 8: tfjs-backend-wasm starts a pool of 8 pthread workers up front, and a larger
+ * count would have to start workers while the training thread waits. Only where the page is cross-origin isolated:
+ * elsewhere there is no SharedArrayBuffer and the count is 1.
  */
-export function wasmThreadsFor(cores: number): number {
+export function wasmThreadsFor(cores: number, requested = 0): number {
+  if (Number.isInteger(requested) && requested > 0) return Math.min(8, requested);
   const n = Number.isFinite(cores) && cores > 0 ? Math.floor(cores) : 1;
-  return Math.max(1, Math.min(8, n <= 2 ? n : n - 1));
+  return Math.max(1, Math.min(8, n - 1));
 }
 
 /** The notice for a page that is not cross-origin isolated, where `threads` would be possible with the headers. */
