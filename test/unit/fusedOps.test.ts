@@ -131,9 +131,11 @@ describe('fused ops: composite path off WebGPU', () => {
     p.dispose();
   });
 
-  // tf.profile counts every runKernel (Reshape and Identity too). The composite path must not add work: at most the
-  // counts measured before the fused kernels existed (bench config: batch 32, width 64, depth 2, heads 4).
-  for (const [objective, before] of [['clip', 2241], ['xsample', 1460]] as const) {
+  // tf.profile counts every runKernel (Reshape and Identity too). Before any fused kernel existed a step ran 2,241
+  // (clip) and 1,460 (xsample) kernels here (bench config: batch 32, width 64, depth 2, heads 4); on WASM the in-place
+  // AdamW (no tfjs kernel per parameter) brought that to 1,359 and 900. On CPU (TEST_BACKEND=cpu) the old bounds hold.
+  const wasm = process.env.TEST_BACKEND === undefined || process.env.TEST_BACKEND === 'wasm';
+  for (const [objective, before] of [['clip', wasm ? 1359 : 2241], ['xsample', wasm ? 900 : 1460]] as const) {
     it(`${objective}: kernels per training step on this backend stay at most ${before}`, async () => {
       const cfg = withDefaults({ objective, batchSize: 32, steps: 10 });
       const set = makeShapesSet(64, cfg.model.imageSize, 1);
