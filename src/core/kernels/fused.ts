@@ -40,6 +40,7 @@ import {
   BIAS_GELU_GRADS,
   LINEAR_GRAD,
 } from './names';
+import { registerWasmFusedKernels } from './wasmFused';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, number | boolean>;
@@ -729,6 +730,7 @@ function ensureRegistered(): void {
   registerLinearKernels();
   registerMoreKernels();
   registerGradients();
+  registerWasmFusedKernels();
 }
 
 /**
