@@ -11,9 +11,11 @@ export { fusion } from './webgpu';
  * fewer tensors than tf.customGrad), so tf.variableGrads differentiates through them like through any tfjs op. Each
  * backward is one runKernel: where an op has several gradients, one kernel returns all of them, running its WGSL
  * programs (and the backend's own matMul) directly, without the engine's bookkeeping in between.
- * On every other backend the same functions run the composite tfjs ops the layers and objectives ran before (checked
+ * The same kernel names are registered for the 'wasm' backend as JS loops over its heap (kernels/wasmFused.ts); the
+ * gradients below call the backward kernels by name, so they serve both. On every other backend (CPU), and with
+ * fusion.enabled = false, the same functions run the composite tfjs ops the layers and objectives ran before (checked
  * against that old math in test/unit/fusedOps.test.ts; the fused kernels against the composite ops in
- * test/browser/fusedKernels.test.ts).
+ * test/unit/wasmFused.test.ts on WASM and test/browser/fusedKernels.test.ts on WebGPU).
  */
 
 import {
@@ -745,7 +747,7 @@ export function fusedActive(kernel: string = LN): boolean {
 }
 
 
-// ---- ops: fused on WebGPU, composite elsewhere ---------------------------------------------------------------
+// ---- ops: fused on WebGPU and WASM, composite elsewhere ---------------------------------------------------------------
 
 /** LayerNorm over the last axis: (x − mean) / √(var + eps) · gamma + beta. */
 export function layerNormOp<T extends tf.Tensor>(x: T, gamma: tf.Tensor, beta: tf.Tensor, eps: number): T {

@@ -29,6 +29,9 @@ import {
  */
 
 type Info = tf.TensorInfo;
+
+const INV_SQRT2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 0.3989422804014327;
 type Attrs = Record<string, number | boolean>;
 type KernelArgs = { inputs: Record<string, Info>; attrs?: unknown; backend: unknown };
 
@@ -50,25 +53,11 @@ function f32(...ts: (Info | undefined)[]): void {
 /** Float offset of a tensor in the heap. */
 const at = (b: WasmBackend, t: Info) => b.dataIdMap.get(t.dataId).memoryOffset >>> 2;
 
-/**
- * erf with relative error below 1.2e-7 everywhere (Numerical Recipes' erfc by a Chebyshev fit); in JS doubles, then
- * rounded to float32 on store: as exact as tfjs's own float32 erf or better.
+/*
+ * GELU's Φ(u) = ½(1 + erf(u/√2)) is computed inline by Abramowitz & Stegun 7.1.26 (erf to 1.5e-7 absolute, as the
+ * WGSL kernels and tfjs's own Erf kernels do): ½ erfc(z) = ½ poly(t) e with z = |u|/√2, t = 1/(1 + p z),
+ * e = exp(−z²) = exp(−u²/2), so one exp per element serves both Φ and the density φ(u) = e/√(2π).
  */
-export function erf(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const erfc =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - erfc : erfc - 1;
-}
-
-const INV_SQRT2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 0.3989422804014327;
 
 function matMul(backend: WasmBackend, a: Info, b: Info, transposeA: boolean, transposeB: boolean): Info {
   const kernel = tf.getKernel('BatchMatMul', 'wasm');
@@ -223,7 +212,11 @@ export function registerWasmFusedKernels(): void {
       const base = r * C;
       for (let c = 0; c < C; c++) {
         const u = h[ox + base + c] + h[ob + c];
-        h[oy + base + c] = 0.5 * u * (1 + erf(u * INV_SQRT2));
+        // Φ(u) by A&S 7.1.26 (see above)
+        const z = (u < 0 ? -u : u) * INV_SQRT2;
+        const t = 1 / (1 + 0.3275911 * z);
+        const half = 0.5 * ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+        h[oy + base + c] = u * (u >= 0 ? 1 - half : half);
       }
     }
     return out;
@@ -245,7 +238,12 @@ export function registerWasmFusedKernels(): void {
       const base = r * C;
       for (let c = 0; c < C; c++) {
         const u = h[ox + base + c] + h[ob + c];
-        const d = h[ody + base + c] * (0.5 * (1 + erf(u * INV_SQRT2)) + u * INV_SQRT_2PI * Math.exp(-0.5 * u * u));
+        // Φ(u) by A&S 7.1.26 and φ(u), one exp (see above)
+        const z = (u < 0 ? -u : u) * INV_SQRT2;
+        const t = 1 / (1 + 0.3275911 * z);
+        const e = Math.exp(-z * z);
+        const half = 0.5 * ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * e;
+        const d = h[ody + base + c] * ((u >= 0 ? 1 - half : half) + u * INV_SQRT_2PI * e);
         h[odx + base + c] = d;
         acc[c] += Math.fround(d);
       }
@@ -505,17 +503,16 @@ export function registerWasmFusedKernels(): void {
     const seq = a.seq as number;
     const [K, C] = weight.shape;
     const xm = inHeads ? moveHeads(backend, x, inHeads, seq, false) : view(x, [sizeOf(x) / K, K]);
-    const y = matMul(backend, xm, weight, false, false);
+    const R = sizeOf(xm) / K;
+    // tfjs's _FusedMatMul (XNNPACK's fully-connected operator, the bias added in it) reads rank-3 operands
+    const fusedMatMul = tf.getKernel('_FusedMatMul', 'wasm')!.kernelFunc;
+    const y3 = fusedMatMul({
+      inputs: { a: view(xm, [1, R, K]), b: view(weight, [1, K, C]), ...(bias ? { bias } : {}) } as unknown as tf.NamedTensorInfoMap,
+      backend: backend as unknown as tf.KernelBackend,
+      attrs: { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 } as unknown as tf.NamedAttrMap,
+    }) as Info;
+    const y = view(y3, [R, C]);
     if (inHeads) backend.disposeData(xm.dataId);
-    if (bias) {
-      const h = backend.wasm.HEAPF32;
-      const [oy, ob] = [at(backend, y), at(backend, bias)];
-      const R = sizeOf(y) / C;
-      for (let r = 0; r < R; r++) {
-        const base = oy + r * C;
-        for (let c = 0; c < C; c++) h[base + c] += h[ob + c];
-      }
-    }
     if (!outHeads) return y;
     const split = moveHeads(backend, y, outHeads, seq, true);
     backend.disposeData(y.dataId);

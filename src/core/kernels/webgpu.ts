@@ -44,7 +44,7 @@ export interface WebGpuBackend {
   disposeData(dataId: object): boolean;
 }
 
-/** True when the fused WebGPU kernels run: the active backend is WebGPU. Elsewhere the composite ops run. */
+/** True when the active backend is WebGPU (whose fused kernels are WGSL programs). */
 export function onWebGpu(): boolean {
   return tf.getBackend() === 'webgpu';
 }
