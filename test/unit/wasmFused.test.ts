@@ -26,7 +26,7 @@ import { tfidfGraph } from '../../src/text/tfidfGraph';
 // the in-place AdamW of kernels/adamw.ts) against the composite tfjs ops they replace (fusion.enabled = false), on the
 // WASM backend in Node: values and gradients to 1e-4 relative.
 
-const onWasm = tf.getBackend() === 'wasm' || process.env.TEST_BACKEND === undefined;
+const onWasm = (process.env.TEST_BACKEND ?? 'wasm') === 'wasm'; // test/unit/setup.ts starts that backend
 
 let seed = 11;
 function randData(n: number, scale = 1): Float32Array {
