@@ -5,8 +5,9 @@ import type { Rng } from './rng';
 
 /**
  * Transformer building blocks shared by the image and text towers. Weight matrices are stored [in, out].
- * Every op used here has a gradient on the WASM backend (no gather, einsum or conv backprop). On WebGPU, LayerNorm,
- * bias + GELU and the attention softmax run as fused kernels (kernels/fused.ts); elsewhere as the composite ops.
+ * Every op used here has a gradient on the WASM backend (no gather, einsum or conv backprop). On WebGPU and WASM,
+ * LayerNorm, bias + GELU, the attention softmax, linear layers and residual adds run as fused kernels
+ * (kernels/fused.ts, kernels/wasmFused.ts); on CPU as the composite ops.
  */
 
 export const LN_EPS = 1e-6; // as timm's ViT

@@ -1,6 +1,6 @@
 import type { Params, ParamSnapshot } from './params';
-import { adamWInPlace } from './kernels/adamw';
-import { useFused } from './kernels/webgpu';
+import { adamWInPlace, adamWInPlaceWasm } from './kernels/adamw';
+import { fusedBackend } from './kernels/webgpu';
 import * as tf from './tf';
 
 /**
@@ -30,14 +30,17 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.opts;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
-    if (useFused()) {
-      // One in-place dispatch per parameter updates m, v and w together (kernels/adamw.ts).
+    const fused = fusedBackend();
+    if (fused) {
+      // One in-place update per parameter of m, v and w together (kernels/adamw.ts): a compute dispatch on WebGPU,
+      // a JS loop over the heap on WASM.
+      const inPlace = fused === 'wasm' ? adamWInPlaceWasm : adamWInPlace;
       const step = { lr, beta1, beta2, eps, c1, c2 };
       for (const [name, w] of this.params.vars) {
         const g = grads.get(name);
         if (!g) continue;
         const decay = weightDecay > 0 && this.params.decayed.has(name) ? weightDecay : 0;
-        adamWInPlace(w, this.slot(this.m, name, w), this.slot(this.v, name, w), g, decay, step);
+        inPlace(w, this.slot(this.m, name, w), this.slot(this.v, name, w), g, decay, step);
       }
       return;
     }

@@ -9,9 +9,10 @@ import { Trainer } from '../../src/core/trainer';
 import { makeShapesSet } from '../../src/data/shapesSet';
 import { tfidfGraph } from '../../src/text/tfidfGraph';
 
-// The ops of src/core/kernels/fused.ts run as composite tfjs ops on WASM and CPU. Here they are checked, values and
-// gradients, against the math the layers and objectives ran before the fused WebGPU kernels existed (copied below).
-// The fused WebGPU kernels themselves are checked against these composite ops in test/browser/fusedKernels.test.ts.
+// The ops of src/core/kernels/fused.ts run as fused kernels on WebGPU and WASM (kernels/wasmFused.ts), as composite
+// tfjs ops on CPU. Here they are checked, values and gradients, against the math the layers and objectives ran before
+// the fused kernels existed (copied below). The fused kernels themselves are checked against the composite ops in
+// test/unit/wasmFused.test.ts (WASM) and test/browser/fusedKernels.test.ts (WebGPU).
 
 let seed = 3;
 function rand(shape: number[], scale = 1): tf.Tensor {
@@ -55,10 +56,10 @@ function check(op: (...xs: tf.Tensor[]) => tf.Tensor, old: (...xs: tf.Tensor[]) 
   });
 }
 
-describe('fused ops: composite path off WebGPU', () => {
-  it('runs composite ops on this backend', () => {
+describe('fused ops against the old math', () => {
+  it('runs the fused kernels on WASM, the composite ops on CPU', () => {
     expect(tf.getBackend()).not.toBe('webgpu');
-    expect(fusedActive()).toBe(false);
+    expect(fusedActive()).toBe(tf.getBackend() === 'wasm');
   });
 
   it('layerNorm', () => {
@@ -131,9 +132,12 @@ describe('fused ops: composite path off WebGPU', () => {
     p.dispose();
   });
 
-  // tf.profile counts every runKernel (Reshape and Identity too). The composite path must not add work: at most the
-  // counts measured before the fused kernels existed (bench config: batch 32, width 64, depth 2, heads 4).
-  for (const [objective, before] of [['clip', 2241], ['xsample', 1460]] as const) {
+  // tf.profile counts every runKernel (Reshape and Identity too). Before any fused kernel existed a step ran 2,241
+  // (clip) and 1,460 (xsample) kernels here (bench config: batch 32, width 64, depth 2, heads 4); on WASM the in-place
+  // AdamW (no tfjs kernel per parameter) brought that to 1,359 and 900, and the fused WASM kernels (kernels/wasmFused.ts)
+  // to 349 and 281, as on WebGPU. On CPU (TEST_BACKEND=cpu) the composite ops run: the old bounds hold.
+  const wasm = process.env.TEST_BACKEND === undefined || process.env.TEST_BACKEND === 'wasm';
+  for (const [objective, before] of [['clip', wasm ? 349 : 2241], ['xsample', wasm ? 281 : 1460]] as const) {
     it(`${objective}: kernels per training step on this backend stay at most ${before}`, async () => {
       const cfg = withDefaults({ objective, batchSize: 32, steps: 10 });
       const set = makeShapesSet(64, cfg.model.imageSize, 1);

@@ -110,3 +110,57 @@ export function adamWInPlace(w: tf.Variable, m: tf.Variable, v: tf.Variable, g: 
   }
   if (grad !== g) grad.dispose();
 }
+
+/** What the in-place WASM AdamW reads of tfjs-backend-wasm's BackendWasm. */
+interface WasmHeapBackend {
+  wasm: { HEAPF32: Float32Array; tfjs: { disposeData(id: number): void; registerTensor(id: number, size: number, memoryOffset: number): void } };
+  dataIdMap: { get(id: object): { id: number; memoryOffset: number } };
+  refCount(id: object): number;
+}
+
+/**
+ * AdamW on the WASM backend in place: one JS loop per parameter tensor reads its gradient from the backend's heap and
+ * writes the moments and the weights where they lie, so variables keep their data ids and no tfjs kernel runs (the
+ * composite path runs about ten per parameter). A variable whose data another tensor shares (the backend's
+ * refCount above 1, e.g. after a Reshape or Identity view) is first given its own copy. The gradient is read at each
+ * index before anything is written there, so it may even alias m, v or w.
+ * XNNPACK caches its operators (with the weights packed) by tensor id, and drops them only when that id is disposed:
+ * after writing, each tensor's id is disposed and registered again at the same memory, so no stale packed weights
+ * survive (the memory itself is untouched).
+ */
+export function adamWInPlaceWasm(w: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, decay: number, step: AdamWStep): void {
+  const backend = tf.backend() as unknown as WasmHeapBackend;
+  for (const s of [w, m, v]) {
+    if (backend.refCount(s.dataId) > 1) {
+      const copy = tf.add(s, 0);
+      s.assign(copy);
+      copy.dispose();
+    }
+  }
+  for (const t of [w, m, v, g]) if (t.dtype !== 'float32') throw new Error(`AdamW in place needs float32 tensors, not ${t.dtype}`);
+  const n = w.size;
+  if (m.size !== n || v.size !== n || g.size !== n) throw new Error('AdamW in place: w, m, v and g differ in size');
+  const heap = backend.wasm.HEAPF32; // read after the copies above, which may have grown the memory
+  const at = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId).memoryOffset >>> 2;
+  const ow = at(w);
+  const om = at(m);
+  const ov = at(v);
+  const og = at(g);
+  const { lr, beta1, beta2, eps, c1, c2 } = step;
+  const a1 = 1 - beta1;
+  const a2 = 1 - beta2;
+  for (let i = 0; i < n; i++) {
+    const gi = heap[og + i];
+    const mi = heap[om + i] * beta1 + gi * a1;
+    const vi = heap[ov + i] * beta2 + gi * gi * a2;
+    heap[om + i] = mi;
+    heap[ov + i] = vi;
+    const wi = heap[ow + i];
+    heap[ow + i] = wi - ((mi / c1) / (Math.sqrt(vi / c2) + eps) + wi * decay) * lr;
+  }
+  for (const t of [w, m, v]) {
+    const d = backend.dataIdMap.get(t.dataId);
+    backend.wasm.tfjs.disposeData(d.id); // runs the id's disposal callbacks: XNNPACK's cached operators
+    backend.wasm.tfjs.registerTensor(d.id, n, d.memoryOffset);
+  }
+}

@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { runFlatProgram, useFused, webGpuBackend, type WebGpuUniform } from './webgpu';
+import { fusedBackend, runFlatProgram, webGpuBackend, type WebGpuUniform } from './webgpu';
 
 export { fusion } from './webgpu';
 
@@ -11,34 +11,38 @@ export { fusion } from './webgpu';
  * fewer tensors than tf.customGrad), so tf.variableGrads differentiates through them like through any tfjs op. Each
  * backward is one runKernel: where an op has several gradients, one kernel returns all of them, running its WGSL
  * programs (and the backend's own matMul) directly, without the engine's bookkeeping in between.
- * On every other backend the same functions run the composite tfjs ops the layers and objectives ran before (checked
+ * The same kernel names are registered for the 'wasm' backend as JS loops over its heap (kernels/wasmFused.ts); the
+ * gradients below call the backward kernels by name, so they serve both. On every other backend (CPU), and with
+ * fusion.enabled = false, the same functions run the composite tfjs ops the layers and objectives ran before (checked
  * against that old math in test/unit/fusedOps.test.ts; the fused kernels against the composite ops in
- * test/browser/fusedKernels.test.ts).
+ * test/unit/wasmFused.test.ts on WASM and test/browser/fusedKernels.test.ts on WebGPU).
  */
 
-const LN = 'XspLayerNorm';
-const LN_STATS = 'XspLayerNormStats';
-const LN_GRAD_X = 'XspLayerNormGradX';
-const LN_GRAD_GAMMA = 'XspLayerNormGradGamma';
-const BIAS_GELU = 'XspBiasGelu';
-const BIAS_GELU_GRAD = 'XspBiasGeluGrad';
-const ATTN_SOFTMAX = 'XspAttentionSoftmax';
-const ATTN_SOFTMAX_GRAD = 'XspAttentionSoftmaxGrad';
-const SOFT_CE = 'XspSoftCrossEntropy';
-const SOFT_CE_GRAD = 'XspSoftCrossEntropyGrad';
-const LINEAR = 'XspLinear';
-const HEADS = 'XspHeads';
-const COLUMN_SUM = 'XspColumnSum';
-const L2_NORMALIZE = 'XspL2Normalize';
-const L2_NORMALIZE_GRAD = 'XspL2NormalizeGrad';
-const MEAN_POOL = 'XspMeanPool';
-const MEAN_POOL_MASKED = 'XspMeanPoolMasked';
-const MEAN_POOL_GRAD = 'XspMeanPoolGrad';
-const RESIDUAL_ADD = 'XspResidualAdd';
-// Backward kernels with several outputs (every gradient of an op in one runKernel).
-const LN_GRAD = 'XspLayerNormGrad';
-const BIAS_GELU_GRADS = 'XspBiasGeluGrads';
-const LINEAR_GRAD = 'XspLinearGrad';
+import {
+  LN,
+  LN_STATS,
+  LN_GRAD_X,
+  LN_GRAD_GAMMA,
+  BIAS_GELU,
+  BIAS_GELU_GRAD,
+  ATTN_SOFTMAX,
+  ATTN_SOFTMAX_GRAD,
+  SOFT_CE,
+  SOFT_CE_GRAD,
+  LINEAR,
+  HEADS,
+  COLUMN_SUM,
+  L2_NORMALIZE,
+  L2_NORMALIZE_GRAD,
+  MEAN_POOL,
+  MEAN_POOL_MASKED,
+  MEAN_POOL_GRAD,
+  RESIDUAL_ADD,
+  LN_GRAD,
+  BIAS_GELU_GRADS,
+  LINEAR_GRAD,
+} from './names';
+import { registerWasmFusedKernels } from './wasmFused';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, number | boolean>;
@@ -728,21 +732,26 @@ function ensureRegistered(): void {
   registerLinearKernels();
   registerMoreKernels();
   registerGradients();
+  registerWasmFusedKernels();
 }
 
-/** Whether the fused kernels run now (the active backend is WebGPU and fusion is not switched off). */
-export function fusedActive(): boolean {
-  if (!useFused()) return false;
+/**
+ * Whether the fused kernel `kernel` (by default the LayerNorm, registered on both) runs now: fusion is on, the active
+ * backend is one with fused kernels (WebGPU or WASM) and that backend has this kernel registered.
+ */
+export function fusedActive(kernel: string = LN): boolean {
+  const backend = fusedBackend();
+  if (!backend) return false;
   ensureRegistered();
-  return true;
+  return tf.getKernel(kernel, backend) != null;
 }
 
 
-// ---- ops: fused on WebGPU, composite elsewhere ---------------------------------------------------------------
+// ---- ops: fused on WebGPU and WASM, composite elsewhere ---------------------------------------------------------------
 
 /** LayerNorm over the last axis: (x − mean) / √(var + eps) · gamma + beta. */
 export function layerNormOp<T extends tf.Tensor>(x: T, gamma: tf.Tensor, beta: tf.Tensor, eps: number): T {
-  if (fusedActive()) return run(LN, { x, gamma, beta }, { eps }) as T;
+  if (fusedActive(LN)) return run(LN, { x, gamma, beta }, { eps }) as T;
   const { mean, variance } = tf.moments(x, -1, true);
   const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(xhat, gamma), beta) as T;
@@ -755,7 +764,7 @@ export function layerNormOp<T extends tf.Tensor>(x: T, gamma: tf.Tensor, beta: t
  */
 export function linearOp(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor, heads: { inHeads?: number; outHeads?: number; seq?: number } = {}): tf.Tensor {
   const { inHeads = 0, outHeads = 0, seq = 0 } = heads;
-  if (fusedActive()) return run(LINEAR, bias ? { x, weight, bias } : { x, weight }, { inHeads, outHeads, seq, hasBias: !!bias });
+  if (fusedActive(LINEAR)) return run(LINEAR, bias ? { x, weight, bias } : { x, weight }, { inHeads, outHeads, seq, hasBias: !!bias });
   let x2 = x as tf.Tensor2D;
   if (inHeads) {
     const [BH, N, dh] = x.shape;
@@ -771,13 +780,13 @@ export function linearOp(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor, he
 
 /** Rows scaled to unit L2 norm: x / √(Σ x² + eps). */
 export function l2NormalizeOp(x: tf.Tensor2D, eps: number): tf.Tensor2D {
-  if (fusedActive()) return run(L2_NORMALIZE, { x }, { eps }) as tf.Tensor2D;
+  if (fusedActive(L2_NORMALIZE)) return run(L2_NORMALIZE, { x }, { eps }) as tf.Tensor2D;
   return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), -1, true), eps))) as tf.Tensor2D;
 }
 
 /** x: (B, T, D) -> (B, D), the mean over T, weighted by `weights` (B, T) when given (a padding mask of 0 and 1). */
 export function meanPoolOp(x: tf.Tensor3D, weights?: tf.Tensor2D): tf.Tensor2D {
-  if (fusedActive()) return (weights ? run(MEAN_POOL_MASKED, { x, weights }) : run(MEAN_POOL, { x })) as tf.Tensor2D;
+  if (fusedActive(weights ? MEAN_POOL_MASKED : MEAN_POOL)) return (weights ? run(MEAN_POOL_MASKED, { x, weights }) : run(MEAN_POOL, { x })) as tf.Tensor2D;
   if (!weights) return tf.mean(x, 1) as tf.Tensor2D;
   const w = tf.expandDims(weights, -1); // (B, T, 1)
   return tf.div(tf.sum(tf.mul(x, w), 1), tf.sum(w, 1)) as tf.Tensor2D;
@@ -785,7 +794,7 @@ export function meanPoolOp(x: tf.Tensor3D, weights?: tf.Tensor2D): tf.Tensor2D {
 
 /** a + b of the same shape. */
 export function residualAddOp<T extends tf.Tensor>(a: T, b: T): T {
-  if (fusedActive()) return run(RESIDUAL_ADD, { a, b }) as T;
+  if (fusedActive(RESIDUAL_ADD)) return run(RESIDUAL_ADD, { a, b }) as T;
   return tf.add(a, b) as T;
 }
 
@@ -796,7 +805,7 @@ export function geluOp<T extends tf.Tensor>(x: T): T {
 
 /** gelu(x + bias), bias over the last axis. x: (R, C), bias: (C). */
 export function biasGeluOp(x: tf.Tensor2D, bias: tf.Tensor): tf.Tensor2D {
-  if (fusedActive()) return run(BIAS_GELU, { x, bias }) as tf.Tensor2D;
+  if (fusedActive(BIAS_GELU)) return run(BIAS_GELU, { x, bias }) as tf.Tensor2D;
   return geluOp(tf.add(x, bias) as tf.Tensor2D);
 }
 
@@ -805,7 +814,7 @@ export function biasGeluOp(x: tf.Tensor2D, bias: tf.Tensor): tf.Tensor2D {
  * additive.
  */
 export function attentionSoftmaxOp(scores: tf.Tensor3D, scale: number, heads: number, keyMask?: tf.Tensor): tf.Tensor3D {
-  if (fusedActive()) {
+  if (fusedActive(ATTN_SOFTMAX)) {
     const inputs: Record<string, tf.Tensor> = keyMask ? { scores, keyMask } : { scores };
     return run(ATTN_SOFTMAX, inputs, { scale, heads }) as tf.Tensor3D;
   }
@@ -820,7 +829,7 @@ export function attentionSoftmaxOp(scores: tf.Tensor3D, scale: number, heads: nu
  * logits (targets are given in that transposed frame).
  */
 export function softCrossEntropyOp(logits: tf.Tensor2D, targets: tf.Tensor2D, transposed = false): tf.Scalar {
-  if (fusedActive()) return run(SOFT_CE, { logits, targets }, { transposed }) as tf.Scalar;
+  if (fusedActive(SOFT_CE)) return run(SOFT_CE, { logits, targets }, { transposed }) as tf.Scalar;
   const l = transposed ? tf.transpose(logits) : logits;
   return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(l, -1)), -1))) as tf.Scalar;
 }

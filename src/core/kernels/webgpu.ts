@@ -44,7 +44,7 @@ export interface WebGpuBackend {
   disposeData(dataId: object): boolean;
 }
 
-/** True when the fused WebGPU kernels run: the active backend is WebGPU. Elsewhere the composite ops run. */
+/** True when the active backend is WebGPU (whose fused kernels are WGSL programs). */
 export function onWebGpu(): boolean {
   return tf.getBackend() === 'webgpu';
 }
@@ -52,9 +52,20 @@ export function onWebGpu(): boolean {
 /** Tests switch fusion off to compare the fused kernels with the composite ops on the same backend. */
 export const fusion = { enabled: true };
 
-/** Whether the fused WebGPU kernels (and the in-place AdamW) run now. */
+/**
+ * The backend whose fused kernels (and in-place AdamW) run now: WebGPU (WGSL programs, kernels/fused.ts) or WASM (JS
+ * loops over the backend's heap, kernels/wasmFused.ts); undefined on any other backend or with fusion switched off,
+ * where the composite tfjs ops run.
+ */
+export function fusedBackend(): 'webgpu' | 'wasm' | undefined {
+  if (!fusion.enabled) return undefined;
+  const name = tf.getBackend();
+  return name === 'webgpu' || name === 'wasm' ? name : undefined;
+}
+
+/** Whether the fused kernels (and the in-place AdamW) run now: fusion is on and the backend has them. */
 export function useFused(): boolean {
-  return fusion.enabled && onWebGpu();
+  return fusedBackend() !== undefined;
 }
 
 export function webGpuBackend(): WebGpuBackend {
