@@ -27,6 +27,8 @@ export interface NodeBenchArgs {
   top: number;
   /** WASM matrix products: the app's SIMD kernel (src/core/kernels/wasmMatMul.ts) or tfjs's own, for a before/after. */
   wasmMatMul: 'simd' | 'tfjs';
+  /** The fused kernels (src/core/kernels) on, or off for the composite ops, for a before/after. */
+  fusion: 'on' | 'off';
 }
 
 export const DEFAULT_DAWN_OPTIONS = ['disable-dawn-features=timestamp_quantization'];
@@ -66,6 +68,7 @@ export function parseNodeBenchArgs(argv: string[]): NodeBenchArgs {
       dawn: { type: 'string' },
       top: { type: 'string', default: '10' },
       'wasm-matmul': { type: 'string', default: 'simd' },
+      fusion: { type: 'string', default: 'on' },
     },
   });
   const args: NodeBenchArgs = {
@@ -84,6 +87,7 @@ export function parseNodeBenchArgs(argv: string[]): NodeBenchArgs {
     dawn: a.dawn === undefined ? DEFAULT_DAWN_OPTIONS : a.dawn.split(';').map((s) => s.trim()).filter(Boolean),
     top: positiveInt('top', a.top),
     wasmMatMul: list('wasm-matmul', a['wasm-matmul'], ['simd', 'tfjs'] as const)[0],
+    fusion: list('fusion', a.fusion, ['on', 'off'] as const)[0],
   };
   if (args.image % args.patch !== 0) throw new Error(`--image ${args.image} is not a multiple of --patch ${args.patch}`);
   if (args.width % args.heads !== 0) throw new Error(`--width ${args.width} is not a multiple of --heads ${args.heads}`);

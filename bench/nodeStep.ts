@@ -12,6 +12,7 @@ import { DEFAULT_SETTINGS, type ObjectiveName, type TrainConfig } from '../src/c
 import { validateConfig } from '../src/core/settingsTable';
 import { setSize } from '../src/core/dataset';
 import { installWasmMatMul } from '../src/core/kernels/wasmMatMul';
+import { fusion } from '../src/core/kernels/webgpu';
 import { ContrastiveModel } from '../src/core/model';
 import * as tf from '../src/core/tf';
 import { Trainer } from '../src/core/trainer';
@@ -221,8 +222,9 @@ async function main(): Promise<void> {
   }
   console.log(
     `config: batch ${args.batch}, image ${args.image}, patch ${args.patch}, width ${args.width}, depth ${args.depth}, heads ${args.heads}, text width ${args.textWidth}; ` +
-      `${args.steps} timed steps after 2 warm-up steps; node ${process.version}`,
+      `${args.steps} timed steps after 2 warm-up steps; fused kernels ${args.fusion}; node ${process.version}`,
   );
+  fusion.enabled = args.fusion === 'on';
   const results: RunResult[] = [];
   for (const backend of args.backends) {
     const t0 = performance.now();

@@ -86,8 +86,10 @@ if [ -f "$swiftshader_icd" ] && [ "${VK_ICD_FILENAMES:-}" = "$swiftshader_icd" ]
   timeout 200 "${nb[@]}" --backends wasm $(json node-default.json)
 else
   timeout 200 "${nb[@]}" --backends webgpu,wasm $(json node-default.json)
-  say "tfjs step, default bench config, wasm with tfjs's own matmul (before the SIMD kernel)"
-  timeout 100 "${nb[@]}" --backends wasm --wasm-matmul tfjs $(json node-wasm-tfjs-matmul.json)
+  say "tfjs step, default bench config, composite ops (no fused kernels) on webgpu and wasm"
+  timeout 150 "${nb[@]}" --backends webgpu,wasm --fusion off $(json node-unfused.json)
+  say "tfjs step, default bench config, wasm with tfjs's own matmul and no fused kernels (before this work)"
+  timeout 100 "${nb[@]}" --backends wasm --wasm-matmul tfjs --fusion off $(json node-wasm-before.json)
   if [ "$mode" != quick ]; then
     say "tfjs step, larger config on webgpu: batch 256, width 192, depth 6, heads 6, 5 timed steps"
     timeout 150 "${nb[@]}" --backends webgpu --batch 256 --width 192 --depth 6 --heads 6 --text-width 192 --image 32 --patch 4 --steps 5 $(json node-large.json)
