@@ -178,6 +178,7 @@ export type TrainEvent =
   // One run (re)built at `step` (imported, resumed, or restored after a device failure) with the history and metrics
   // it keeps: they replace that run's curves; the other runs keep theirs.
   | { type: 'run'; objective: ObjectiveName; params: number; step: number; history: StepReport[]; metrics: EvalMetrics[] }
+  | { type: 'run-removed'; objective: ObjectiveName } // the user unticked its objective: the run and its curves are gone
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
   | { type: 'metrics'; objective: ObjectiveName; metrics: EvalMetrics }
   | { type: 'probe'; probe: ProbeInfo }

@@ -56,9 +56,15 @@ export class TrainingSession implements TrainerApi {
     backend: () => this.device.info,
     dropRuns: async () => {
       await this.loop.pause();
-      this.runs.dispose();
+      this.dropRuns();
     },
     idle: () => this.loop.setState('idle'),
+    retainRuns: async (objectives) => {
+      await this.loop.pause();
+      const { added } = this.runs.retain(objectives);
+      for (const o of added) await this.reports.visualise(this.runs.find(o)!, this.runs.find(o) === this.runs.runs[0]);
+      if (this.runs.runs.length > 0) this.loop.setState(this.runs.done ? 'done' : 'paused');
+    },
   });
   private readonly runs = new Comparison(this.emit, () => this.space.ground());
   private readonly reports = new RunReports(this.emit, this.space);
@@ -161,8 +167,15 @@ export class TrainingSession implements TrainerApi {
 
   async reset(): Promise<void> {
     await this.loop.pause();
-    this.runs.dispose();
+    this.dropRuns();
     this.loop.setState('idle');
+  }
+
+  /** Frees every run and tells the page (a `runs` event with none): no chip, curve, picture or export button stays. */
+  private dropRuns(): void {
+    const had = this.runs.runs.length > 0;
+    this.runs.dispose();
+    if (had) this.runs.emitRuns();
   }
 
   // ---- results, export and import ----

@@ -74,6 +74,47 @@ describe('the training session', () => {
     await s.reset();
   });
 
+  it('changing only the objectives keeps the runs that still apply: a newly ticked one starts at step 0 beside them, on the same initial weights and batches', async () => {
+    const expected = await unbrokenLosses(['clip', 'xsample'], 3);
+    const { s, steps, view } = await session(['clip']);
+    await steps(3);
+    expect(await s.configure(config, ['clip', 'xsample'])).toEqual([]);
+    expect(view().objectives).toEqual(['clip', 'xsample']);
+    expect(view().histories.clip?.step).toEqual(range(3)); // kept
+    expect(view().histories.xsample?.step).toEqual([]); // new, at step 0
+    expect(view().state).toBe('paused');
+    await steps(3);
+    const results = await s.results();
+    expect(results.map((r) => r.steps)).toEqual([6, 3]);
+    expect(results[0].history.slice(0, 3).map((h) => h.loss)).toEqual(expected[0]);
+    expect(results[1].history.map((h) => h.loss)).toEqual(expected[1]); // as if it had trained from the start beside CLIP
+    expect(batches.xsample).toEqual(batches.clip.slice(0, 3));
+
+    // Unticking CLIP drops its run and its curves; X-Sample's goes on where it was.
+    expect(await s.configure(config, ['xsample'])).toEqual([]);
+    expect(view().objectives).toEqual(['xsample']);
+    expect(view().histories.clip).toBeUndefined();
+    expect(view().metrics.clip).toBeUndefined();
+    expect(view().histories.xsample?.step).toEqual(range(3));
+    expect(view().step).toBe(3);
+    await steps(1);
+    expect((await s.results()).map((r) => [r.objective, r.steps])).toEqual([['xsample', 4]]);
+
+    // Any other change of the config starts afresh, and the page drops every run's curves with it.
+    expect(await s.configure({ ...config, lr: 1e-3 }, ['xsample'])).toEqual([]);
+    expect(view().objectives).toEqual([]);
+    expect(view().histories).toEqual({});
+    expect(view().state).toBe('idle');
+    await s.reset();
+  });
+
+  it('reset drops the runs on the page too: no chip, curve or picture of them stays', async () => {
+    const { s, steps, view } = await session(['clip', 'xsample']);
+    await steps(2);
+    await s.reset();
+    expect(view()).toMatchObject({ objectives: [], histories: {}, metrics: {}, viz: {}, klHistory: {}, state: 'idle', step: 0 });
+  });
+
   it('restores a lost device from the last checkpoint: the histories are cut there and the batches rewound', async () => {
     const expected = await unbrokenLosses(['clip', 'xsample'], 5);
     const { s, steps, events, view } = await session(['clip', 'xsample'], { gpuCheckpointEvery: 2 });
