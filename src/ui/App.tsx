@@ -10,6 +10,9 @@ import { HeatmapPanel } from './HeatmapPanel';
 import { MetricsPanel } from './MetricsPanel';
 import { ProjectionPanel } from './ProjectionPanel';
 import { loadPlotly } from './Plot';
+import { humanNotice } from './notices';
+import { lastSaved, ResumeOffer } from './ResumeOffer';
+import { StatusLine } from './StatusLine';
 import { parseHash, toHash } from './urlConfig';
 import { useTraining } from './useTraining';
 
@@ -26,8 +29,22 @@ export function App() {
   const [configErrors, setConfigErrors] = useState<string[]>([]);
   const [logY, setLogY] = useState(false);
   const [smoothing, setSmoothing] = useState(0);
-  const { ready, view, actions, dismissErrors } = useTraining(initial.config.backend);
+  const { ready, view, actions, dismissErrors, dismissNotice } = useTraining(initial.config.backend);
   const running = view.state === 'running';
+  const [offerDismissed, setOfferDismissed] = useState(false);
+
+  // Runs that have trained at least a step: what an action that replaces them would lose.
+  const liveRuns = view.objectives.filter((o) => (view.histories[o]?.last?.step ?? 0) > 0);
+  const liveRef = useRef({ liveRuns, view });
+  liveRef.current = { liveRuns, view };
+  /** Asks before an action discards runs that have trained (window.confirm); true to go on. */
+  const confirmDiscard = useCallback((action: string, which?: ObjectiveName[]): boolean => {
+    const { liveRuns: live, view: v } = liveRef.current;
+    const lost = live.filter((o) => !which || which.includes(o));
+    if (lost.length === 0) return true;
+    const list = lost.map((o) => `${OBJECTIVE_LABEL[o]} at step ${v.histories[o]?.last?.step ?? 0}`).join(' and ');
+    return window.confirm(`${action} discards the ${list} run${lost.length > 1 ? 's' : ''} on screen. Continue?`);
+  }, []);
 
   useEffect(() => void loadPlotly(), []);
 
@@ -48,6 +65,7 @@ export function App() {
     const drop = (e: DragEvent) => {
       e.preventDefault();
       if (!e.dataTransfer) return;
+      if (!confirmDiscard('Loading new data')) return;
       void fromDataTransfer(e.dataTransfer).then((files) =>
         actions.loadFiles(files, describeSource(files), { imageSize: config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE }),
       );
@@ -58,10 +76,15 @@ export function App() {
       window.removeEventListener('dragover', over);
       window.removeEventListener('drop', drop);
     };
-  }, [actions, config.model.imageSize]);
+  }, [actions, config.model.imageSize, confirmDiscard]);
 
   const applyConfig = useCallback(
     async (next: TrainConfig, nextObjectives: ObjectiveName[]) => {
+      // Only the objectives changed: the runs of those still ticked stay (a new one starts beside them); any other
+      // change of the config starts every run afresh.
+      const onlyObjectives = JSON.stringify(next) === JSON.stringify(config);
+      const dropped = onlyObjectives ? objectives.filter((o) => !nextObjectives.includes(o)) : undefined;
+      if (!confirmDiscard(onlyObjectives ? 'Unticking this objective' : 'Changing the settings', dropped)) return;
       const backendChanged = next.backend !== config.backend;
       setConfig(next);
       setObjectives(nextObjectives);
@@ -69,7 +92,7 @@ export function App() {
       if (backendChanged) await actions.setBackend(next.backend);
       setConfigErrors((await actions.configure(next, nextObjectives)) ?? []);
     },
-    [actions, config.backend, initial.data],
+    [actions, config, objectives, initial.data, confirmDiscard],
   );
 
   // A resumed run brings its own config: show it, and keep the link in step with it.
@@ -85,8 +108,6 @@ export function App() {
   const runs = view.objectives;
   const lastReports = runs.map((o) => view.histories[o]?.last).filter((r) => r !== undefined);
   const imagesPerSec = lastReports.length > 0 ? lastReports.reduce((s, r) => s + r!.imagesPerSec, 0) / lastReports.length : 0;
-  const stepsPerSec = imagesPerSec / Math.max(1, config.batchSize) / Math.max(1, runs.length);
-  const remaining = stepsPerSec > 0 ? (view.totalSteps - view.step) / stepsPerSec : NaN;
   const epoch = lastReports[0]?.epoch ?? 0;
   // The curves' x axes span the run that trains (or, before one starts, the configured one).
   const chartSteps = view.totalSteps || config.steps;
@@ -109,9 +130,9 @@ export function App() {
             view={view}
             imageSize={config.model.imageSize}
             disabled={!ready}
-            onLoadFiles={(files, source, opts) => void actions.loadFiles(files, source, opts)}
-            onLoadDemo={(opts) => void actions.loadUrl(DEMO_URL, DEMO_NAME, opts)}
-            onLoadShapes={() => void actions.loadShapes(SHAPES_COUNT, config.model.imageSize, 1)}
+            onLoadFiles={(files, source, opts) => confirmDiscard('Loading new data') && void actions.loadFiles(files, source, opts)}
+            onLoadDemo={(opts) => confirmDiscard('Loading the demo set') && void actions.loadUrl(DEMO_URL, DEMO_NAME, opts)}
+            onLoadShapes={() => confirmDiscard('Loading the shapes') && void actions.loadShapes(SHAPES_COUNT, config.model.imageSize, 1)}
             onCancel={() => void actions.cancelLoad()}
             fetchPreview={actions.preview}
             tauS={config.tauS}
@@ -131,6 +152,7 @@ export function App() {
           />
         </aside>
         <section className="centre">
+          <StatusLine view={view} ready={ready} configuredRuns={Math.max(runs.length, objectives.length)} />
           <div className="controls" role="toolbar" aria-label="Run controls">
             {running ? (
               <button onClick={() => void actions.pause()} data-testid="pause">
@@ -149,7 +171,7 @@ export function App() {
             <button onClick={() => void actions.step()} disabled={!ready || running || view.state === 'done' || configErrors.length > 0} data-testid="step">
               Step
             </button>
-            <button onClick={() => void actions.reset()} disabled={!ready} data-testid="reset">
+            <button onClick={() => confirmDiscard('Reset') && void actions.reset()} disabled={!ready} data-testid="reset">
               Reset
             </button>
             <label className="toggle">
@@ -164,9 +186,18 @@ export function App() {
             <progress max={view.totalSteps || 1} value={view.step} />
             <span>
               step {view.step} / {view.totalSteps} · epoch {Math.max(0, epoch) + (view.step > 0 ? 1 : 0)} · {imagesPerSec.toFixed(0)} img/s
-              {Number.isFinite(remaining) && running && ` · ${Math.ceil(remaining)} s left`} · {view.state}
+              {' '}· {view.state}
             </span>
           </div>
+          {!offerDismissed && view.objectives.length === 0 && view.state === 'idle' && lastSaved(view.saved) && (
+            <ResumeOffer
+              saved={lastSaved(view.saved)!}
+              dataset={view.dataset}
+              busy={!ready || view.loading}
+              onResume={(id) => void actions.resumeSaved(id)}
+              onDismiss={() => setOfferDismissed(true)}
+            />
+          )}
           <div className="run-summary">
             {runs.map((o) => {
               const last = view.histories[o]?.last;
@@ -180,8 +211,10 @@ export function App() {
             })}
           </div>
           {[...view.notices].reverse().map((n) => (
-            <p key={n} className="notice" data-testid="notice">
-              {n}
+            <p key={n} className="notice" data-testid="notice" data-raw={n}>
+              {humanNotice(n)}
+              {/* The × is drawn by CSS: the notice's text stays the sentence alone. */}
+              <button className="dismiss" onClick={() => dismissNotice(n)} aria-label="dismiss this notice" title="dismiss" data-testid="dismiss-notice" />
             </p>
           ))}
           {view.errors.length > 0 && (
@@ -210,12 +243,12 @@ export function App() {
             importRun={actions.importRun}
             renameSaved={actions.renameSaved}
             deleteSaved={actions.deleteSaved}
-            resumeSaved={actions.resumeSaved}
+            resumeSaved={async (id) => confirmDiscard('Resuming a saved run') && actions.resumeSaved(id)}
           />
         </section>
         <section className="right">
           <HeatmapPanel probe={view.probe} viz={view.viz} objectives={view.objectives} klHistory={view.klHistory} totalSteps={chartSteps} />
-          <ProjectionPanel probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
+          <ProjectionPanel key={view.generation} probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
         </section>
       </main>
     </div>

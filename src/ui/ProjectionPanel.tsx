@@ -161,6 +161,11 @@ export function ProjectionPanel({
         {query && <small data-testid="search-count">{plots[0]?.matches ?? 0} match</small>}
       </div>
       {umapProgress && <p className="hint" data-testid="umap-progress">{umapProgress}</p>}
+      <p className="explain" data-testid="projection-explain">
+        <b>What to look for:</b> each dot is a held-out image, placed so that images the run finds alike sit close together
+        {labels.length > 0 ? ', coloured by label: tight groups of one colour mean the run separates the classes it was never told about' : ''}.
+        Hover a dot to see it; type in the box to light up the captions that contain a word.
+      </p>
       <div className="projections">
         {plots.map((p) => (
           <Plot

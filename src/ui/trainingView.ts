@@ -188,9 +188,11 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
     case 'dataset': {
       // Other data: nothing of the runs on the old one stays on screen (they remain in the saved runs' list).
       const old = v.dataset;
-      if (!old || (old.name === e.summary.name && old.size === e.summary.size)) return { ...v, dataset: e.summary };
+      // Data that loaded solves the errors of the loads before it.
+      if (!old || (old.name === e.summary.name && old.size === e.summary.size)) return { ...v, dataset: e.summary, errors: [] };
       return {
         ...v,
+        errors: [],
         dataset: e.summary,
         objectives: [],
         params: {},
@@ -205,7 +207,8 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
       };
     }
     case 'state':
-      return { ...v, state: e.state, step: e.step, totalSteps: e.totalSteps };
+      // Training that runs again has got past the error that stopped it.
+      return { ...v, state: e.state, step: e.step, totalSteps: e.totalSteps, errors: e.state === 'running' ? [] : v.errors };
     case 'load-progress':
       // Events and command replies travel on different channels: a late progress event must not reopen a load.
       return v.loading ? { ...v, loadProgress: e.progress } : v;
