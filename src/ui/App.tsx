@@ -13,6 +13,7 @@ import { loadPlotly } from './Plot';
 import { humanNotice } from './notices';
 import { lastSaved, ResumeOffer } from './ResumeOffer';
 import { StatusLine } from './StatusLine';
+import { TryItPanel } from './TryItPanel';
 import { parseHash, toHash } from './urlConfig';
 import { useTraining } from './useTraining';
 
@@ -32,6 +33,22 @@ export function App() {
   const { ready, view, actions, dismissErrors, dismissNotice } = useTraining(initial.config.backend);
   const running = view.state === 'running';
   const [offerDismissed, setOfferDismissed] = useState(false);
+  // An image of the dataset clicked anywhere on the page: a question for "Try it".
+  const [pick, setPick] = useState<{ index: number; nonce: number }>();
+  const pickSample = useCallback((index: number) => setPick((p) => ({ index, nonce: (p?.nonce ?? 0) + 1 })), []);
+  // A click on the dataset preview asks for its X-Sample target (TargetViewer) and, once there are runs, "Try it".
+  // Stable, so that the viewer fetches once per image and τ_s, not on every render.
+  const lastPicked = useRef<number>(undefined);
+  const fetchNeighbours = useCallback(
+    (index: number, tauS: number, k: number) => {
+      if (liveRef.current.view.objectives.length > 0 && lastPicked.current !== index) {
+        lastPicked.current = index;
+        pickSample(index);
+      }
+      return actions.targetNeighbours(index, tauS, k);
+    },
+    [actions, pickSample],
+  );
 
   // Runs that have trained at least a step: what an action that replaces them would lose.
   const liveRuns = view.objectives.filter((o) => (view.histories[o]?.last?.step ?? 0) > 0);
@@ -136,7 +153,7 @@ export function App() {
             onCancel={() => void actions.cancelLoad()}
             fetchPreview={actions.preview}
             tauS={config.tauS}
-            fetchNeighbours={actions.targetNeighbours}
+            fetchNeighbours={fetchNeighbours}
           />
           <ConfigPanel
             config={config}
@@ -247,8 +264,9 @@ export function App() {
           />
         </section>
         <section className="right">
+          <TryItPanel key={`try-${view.generation}`} objectives={view.objectives} imageSize={view.dataset?.imageSize ?? config.model.imageSize} pick={pick} ask={actions.tryIt} />
           <HeatmapPanel probe={view.probe} viz={view.viz} objectives={view.objectives} klHistory={view.klHistory} totalSteps={chartSteps} />
-          <ProjectionPanel key={view.generation} probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
+          <ProjectionPanel key={view.generation} onPick={pickSample} probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
         </section>
       </main>
     </div>

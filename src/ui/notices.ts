@@ -13,7 +13,7 @@ export function addNotice(notices: string[], message: string, keep = 3): string[
   return [...notices.filter((n) => topic(n) !== t).slice(-(keep - 1)), message];
 }
 
-const RUN_LABEL: Record<string, string> = { clip: 'CLIP', xsample: 'X-Sample', simclr: 'SimCLR', siglip: 'SigLIP', supcon: 'SupCon' };
+const RUN_LABEL: Record<string, string> = { clip: 'CLIP', xsample: 'X-Sample', simclr: 'SimCLR', siglip: 'SigLIP', xclip: 'X-Sample image–text' };
 const n = (s: string) => Number(s).toLocaleString('en-US');
 
 /**

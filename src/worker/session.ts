@@ -24,6 +24,8 @@ import type {
   TargetNeighbours,
   TrainerApi,
   TrainEvent,
+  TryQuery,
+  TryResult,
 } from './protocol';
 import { buildExport } from './runExport';
 import { importNote, readCheckpoint } from './runImport';
@@ -32,6 +34,7 @@ import { sampleSet } from './runPictures';
 import { RunReports } from './runReports';
 import { SavedRuns } from './savedRuns';
 import type { RunStore } from './runStore';
+import { TryIt } from './tryIt';
 import { Workspace } from './workspace';
 
 export interface SessionOptions {
@@ -71,6 +74,7 @@ export class TrainingSession implements TrainerApi {
   private readonly device: Device;
   private readonly saves: SavedRuns;
   private readonly loop: RunLoop;
+  private readonly tryit = new TryIt();
 
   constructor(options: SessionOptions) {
     this.device = new Device(options.startBackend, this.emit, this.runs, options.gpuCheckpointEvery);
@@ -175,6 +179,7 @@ export class TrainingSession implements TrainerApi {
   private dropRuns(): void {
     const had = this.runs.runs.length > 0;
     this.runs.dispose();
+    this.tryit.clear();
     if (had) this.runs.emitRuns();
   }
 
@@ -191,6 +196,12 @@ export class TrainingSession implements TrainerApi {
     const pool = Int32Array.from([...split.heldOut, ...split.train].slice(0, cap));
     const { embeddings } = await embedSet(run.model, data, pool);
     return Comlink.transfer({ dim: run.model.cfg.model.projDim, vectors: embeddings, samples: sampleSet(data, pool) }, [embeddings.buffer]);
+  }
+
+  async tryIt(query: TryQuery, k: number): Promise<TryResult | undefined> {
+    const { data, split } = this.space;
+    if (!data || !split || this.runs.runs.length === 0) return undefined;
+    return this.tryit.answer(this.runs.runs, data, split.heldOut, query, k);
   }
 
   async exportRun(objective: ObjectiveName): Promise<Record<string, Uint8Array>> {

@@ -115,6 +115,31 @@ describe('the training session', () => {
     expect(view()).toMatchObject({ objectives: [], histories: {}, metrics: {}, viz: {}, klHistory: {}, state: 'idle', step: 0 });
   });
 
+  it('"Try it": every run answers an image with its nearest held-out images; a text, by its text tower or, without one, by the captions', async () => {
+    const { s, steps } = await session(['clip', 'xsample']);
+    expect(await s.tryIt({ kind: 'text', text: 'red' }, 5)).toBeUndefined(); // no runs yet
+    await steps(2);
+    const bySample = (await s.tryIt({ kind: 'sample', index: 3 }, 5))!;
+    expect(bySample.answers.map((a) => [a.objective, a.by, a.neighbours.length])).toEqual([['clip', 'image', 5], ['xsample', 'image', 5]]);
+    expect(bySample.query?.indices).toEqual([3]);
+    for (const a of bySample.answers) {
+      const scores = a.neighbours.map((n) => n.score);
+      expect(scores).toEqual([...scores].sort((x, y) => y - x));
+      expect(a.neighbours.every((n) => bySample.samples.indices[n.sample] !== 3)).toBe(true); // not itself
+    }
+    expect(bySample.samples.pixels.length).toBe(bySample.samples.indices.length * 16 * 16 * 3);
+    const pixels = new Uint8Array(16 * 16 * 3).fill(200);
+    expect((await s.tryIt({ kind: 'image', pixels }, 3))!.answers.map((a) => a.neighbours.length)).toEqual([3, 3]);
+    await expect(s.tryIt({ kind: 'image', pixels: new Uint8Array(5) }, 3)).rejects.toThrow(/16×16 RGB/);
+    const byText = (await s.tryIt({ kind: 'text', text: 'a red circle' }, 4))!;
+    expect(byText.answers[0]).toMatchObject({ objective: 'clip', by: 'text' });
+    expect(byText.answers[0].neighbours).toHaveLength(4);
+    expect(byText.answers[1]).toMatchObject({ objective: 'xsample', by: 'captions' });
+    expect(byText.answers[1].note).toMatch(/no text tower/);
+    for (const n of byText.answers[1].neighbours) expect(byText.samples.captions[n.sample]).toMatch(/red|circle/);
+    await s.reset();
+  });
+
   it('restores a lost device from the last checkpoint: the histories are cut there and the batches rewound', async () => {
     const expected = await unbrokenLosses(['clip', 'xsample'], 5);
     const { s, steps, events, view } = await session(['clip', 'xsample'], { gpuCheckpointEvery: 2 });
