@@ -33,6 +33,8 @@ export function App() {
   const { ready, view, actions, dismissErrors, dismissNotice } = useTraining(initial.config.backend);
   const running = view.state === 'running';
   const [offerDismissed, setOfferDismissed] = useState(false);
+  // What is loading, in words, for the status line ("the demo set", "my-photos").
+  const [loadLabel, setLoadLabel] = useState<string>();
   // An image of the dataset clicked anywhere on the page: a question for "Try it".
   const [pick, setPick] = useState<{ index: number; nonce: number }>();
   const pickSample = useCallback((index: number) => setPick((p) => ({ index, nonce: (p?.nonce ?? 0) + 1 })), []);
@@ -70,11 +72,21 @@ export function App() {
     if (!ready) return;
     void (async () => {
       if (initial.data === 'shapes') await actions.loadShapes(SHAPES_COUNT, initial.config.model.imageSize, 1);
-      else await actions.loadUrl(DEMO_URL, DEMO_NAME, { imageSize: initial.config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
+      else {
+        setLoadLabel(`the demo set (${DEMO_NAME})`);
+        await actions.loadUrl(DEMO_URL, DEMO_NAME, { imageSize: initial.config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
+      }
       setConfigErrors((await actions.configure(initial.config, initial.objectives)) ?? []);
     })();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ready]);
+
+  /** A load the user asked for: confirmed when it would discard runs, and named on the status line. */
+  const loadAfterAsking = (action: string, label: string, load: () => Promise<unknown>) => {
+    if (!confirmDiscard(action)) return;
+    setLoadLabel(label);
+    void load();
+  };
 
   // Folders, files and zips dropped anywhere on the page.
   useEffect(() => {
@@ -83,9 +95,10 @@ export function App() {
       e.preventDefault();
       if (!e.dataTransfer) return;
       if (!confirmDiscard('Loading new data')) return;
-      void fromDataTransfer(e.dataTransfer).then((files) =>
-        actions.loadFiles(files, describeSource(files), { imageSize: config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE }),
-      );
+      void fromDataTransfer(e.dataTransfer).then((files) => {
+        setLoadLabel(describeSource(files));
+        return actions.loadFiles(files, describeSource(files), { imageSize: config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
+      });
     };
     window.addEventListener('dragover', over);
     window.addEventListener('drop', drop);
@@ -147,9 +160,9 @@ export function App() {
             view={view}
             imageSize={config.model.imageSize}
             disabled={!ready}
-            onLoadFiles={(files, source, opts) => confirmDiscard('Loading new data') && void actions.loadFiles(files, source, opts)}
-            onLoadDemo={(opts) => confirmDiscard('Loading the demo set') && void actions.loadUrl(DEMO_URL, DEMO_NAME, opts)}
-            onLoadShapes={() => confirmDiscard('Loading the shapes') && void actions.loadShapes(SHAPES_COUNT, config.model.imageSize, 1)}
+            onLoadFiles={(files, source, opts) => loadAfterAsking('Loading new data', source, () => actions.loadFiles(files, source, opts))}
+            onLoadDemo={(opts) => loadAfterAsking('Loading the demo set', `the demo set (${DEMO_NAME})`, () => actions.loadUrl(DEMO_URL, DEMO_NAME, opts))}
+            onLoadShapes={() => loadAfterAsking('Loading the shapes', 'the generated shapes', () => actions.loadShapes(SHAPES_COUNT, config.model.imageSize, 1))}
             onCancel={() => void actions.cancelLoad()}
             fetchPreview={actions.preview}
             tauS={config.tauS}
@@ -169,7 +182,16 @@ export function App() {
           />
         </aside>
         <section className="centre">
-          <StatusLine view={view} ready={ready} configuredRuns={Math.max(runs.length, objectives.length)} />
+          {!offerDismissed && view.objectives.length === 0 && view.state === 'idle' && lastSaved(view.saved) && (
+            <ResumeOffer
+              saved={lastSaved(view.saved)!}
+              dataset={view.dataset}
+              busy={!ready || view.loading}
+              onResume={(id) => void actions.resumeSaved(id)}
+              onDismiss={() => setOfferDismissed(true)}
+            />
+          )}
+          <StatusLine view={view} ready={ready} loading={loadLabel} configuredRuns={Math.max(runs.length, objectives.length)} />
           <div className="controls" role="toolbar" aria-label="Run controls">
             {running ? (
               <button onClick={() => void actions.pause()} data-testid="pause">
@@ -206,15 +228,6 @@ export function App() {
               {' '}· {view.state}
             </span>
           </div>
-          {!offerDismissed && view.objectives.length === 0 && view.state === 'idle' && lastSaved(view.saved) && (
-            <ResumeOffer
-              saved={lastSaved(view.saved)!}
-              dataset={view.dataset}
-              busy={!ready || view.loading}
-              onResume={(id) => void actions.resumeSaved(id)}
-              onDismiss={() => setOfferDismissed(true)}
-            />
-          )}
           <div className="run-summary">
             {runs.map((o) => {
               const last = view.histories[o]?.last;

@@ -12,14 +12,14 @@ function work(view: TrainingView): { done: number; total: number } {
 }
 
 /** What is happening now, in one sentence (and what `secondsLeft` says while training). */
-export function describeStatus(view: TrainingView, ready: boolean, secondsLeft?: number): string {
+export function describeStatus(view: TrainingView, ready: boolean, secondsLeft?: number, loading = 'the data'): string {
   if (view.errors.length > 0 && !ready) return 'The training worker could not start: see the message below.';
   if (!ready) return 'Starting the training worker and its TensorFlow.js backend…';
   const backend = view.backend ? ` on ${view.backend.active === 'webgpu' ? 'WebGPU' : view.backend.active === 'webgl' ? 'WebGL' : view.backend.active === 'wasm' ? 'WebAssembly' : 'the CPU'}` : '';
   if (view.loading) {
     const p = view.loadProgress;
-    if (!p) return 'Loading the data…';
-    return `Loading the data: ${p.phase === 'reading' ? 'reading files' : 'decoding images'} ${n(p.done)} / ${n(p.total)}${p.etaSec > 1 ? ` (${formatEta(Math.round(p.etaSec))} left)` : ''}`;
+    if (!p) return `Loading ${loading}…`;
+    return `Loading ${loading}: ${p.phase === 'reading' ? 'reading files' : 'decoding images'} ${n(p.done)} / ${n(p.total)}${p.etaSec > 1 ? ` (${formatEta(Math.round(p.etaSec))} left)` : ''}`;
   }
   if (view.graphProgress) return `Encoding the captions with the sentence encoder: ${n(view.graphProgress.done)} / ${n(view.graphProgress.total)}`;
   if (!view.dataset) return 'Loading the demo set…';
@@ -40,7 +40,7 @@ export function describeStatus(view: TrainingView, ready: boolean, secondsLeft?:
  * One line from the first paint: what the app is doing now (starting, loading n/N, encoding captions n/N, training
  * with a steady time-left estimate), and, until something has trained, what the app is and what to do first.
  */
-export function StatusLine({ view, ready, configuredRuns }: { view: TrainingView; ready: boolean; configuredRuns: number }) {
+export function StatusLine({ view, ready, configuredRuns, loading }: { view: TrainingView; ready: boolean; configuredRuns: number; loading?: string }) {
   const eta = useRef(new EtaEstimator());
   const { done, total } = work(view);
   const running = view.state === 'running';
@@ -63,7 +63,7 @@ export function StatusLine({ view, ready, configuredRuns }: { view: TrainingView
       )}
       <p className="status-line">
         <span className={`dot ${running ? 'busy' : view.loading || view.graphProgress || !ready ? 'busy' : ''}`} aria-hidden />
-        {describeStatus(view, ready, secondsLeft)}
+        {describeStatus(view, ready, secondsLeft, loading)}
       </p>
     </div>
   );

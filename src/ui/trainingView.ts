@@ -186,6 +186,8 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
     case 'backend':
       return { ...v, backend: e.info };
     case 'dataset': {
+      // A graph made without the sentence encoder: its notice about encoding captions no longer applies.
+      if (!/sentence encoder/i.test(e.summary.graph)) v = { ...v, notices: v.notices.filter((n) => !/^caption graph: \d+ distinct texts encoded/.test(n)) };
       // Other data: nothing of the runs on the old one stays on screen (they remain in the saved runs' list).
       const old = v.dataset;
       // Data that loaded solves the errors of the loads before it.

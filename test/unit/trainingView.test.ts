@@ -104,4 +104,14 @@ describe('the page view of the worker events', () => {
     expect(v.klHistory.clip).toBeUndefined();
     expect(v.histories.xsample?.step).toEqual([1, 2, 3]);
   });
+
+  it('drops the notice about encoding captions once the graph is made another way (it would describe a graph not in use)', () => {
+    const summary = (graph: string) => ({ name: 'shapes', size: 600, trainSize: 480, heldOutSize: 120, imageSize: 32, labels: 5, graph, format: 'generated' as const, heldOutBy: 'seeded 20%' as const });
+    const encoded: TrainEvent[] = [
+      { type: 'notice', message: 'caption graph: 70 distinct texts encoded, 0 of them from the cache' },
+      { type: 'dataset', summary: summary('Universal Sentence Encoder lite on captions, centred') },
+    ];
+    expect(fold(encoded).notices).toHaveLength(1);
+    expect(fold([...encoded, { type: 'dataset', summary: summary('TF-IDF of caption words') }]).notices).toEqual([]);
+  });
 });
