@@ -40,6 +40,33 @@ function tfjsWasmThreads(): Plugin {
 
 export default defineConfig({
   plugins: [react()],
+  // Every dependency the page *and the workers* import, pre-bundled up front. Vite's dependency scan starts from
+  // index.html and does not follow `new Worker(new URL(...))`, so without this list a fresh clone's dev server
+  // discovers tfjs, comlink, umap-js… only when a worker first imports them, re-optimises, and reloads the page
+  // ("optimized dependencies changed. reloading"), losing the run in progress (test/browser/devServer.test.ts).
+  optimizeDeps: {
+    entries: ['index.html', 'src/worker/trainWorker.ts', 'src/worker/umapWorker.ts'],
+    include: [
+      'react',
+      'react-dom/client',
+      'react/jsx-runtime',
+      'react/jsx-dev-runtime',
+      'comlink',
+      'fflate',
+      'idb-keyval',
+      'image-size',
+      'papaparse',
+      'plotly.js-dist-min',
+      'umap-js',
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-core/dist/register_all_gradients',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-webgl',
+      '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow-models/universal-sentence-encoder',
+    ],
+  },
   worker: {
     format: 'es',
     plugins: () => [tfjsWasmThreads()],

@@ -10,6 +10,10 @@ import { HeatmapPanel } from './HeatmapPanel';
 import { MetricsPanel } from './MetricsPanel';
 import { ProjectionPanel } from './ProjectionPanel';
 import { loadPlotly } from './Plot';
+import { humanNotice } from './notices';
+import { lastSaved, ResumeOffer } from './ResumeOffer';
+import { StatusLine } from './StatusLine';
+import { TryItPanel } from './TryItPanel';
 import { parseHash, toHash } from './urlConfig';
 import { useTraining } from './useTraining';
 
@@ -28,8 +32,40 @@ export function App() {
   const [linkErrors, setLinkErrors] = useState<string[]>(initial.errors);
   const [logY, setLogY] = useState(false);
   const [smoothing, setSmoothing] = useState(0);
-  const { ready, view, actions, dismissErrors } = useTraining(initial.config.backend, initial.config.wasmThreads);
+  const { ready, view, actions, dismissErrors, dismissNotice } = useTraining(initial.config.backend, initial.config.wasmThreads);
   const running = view.state === 'running';
+  const [offerDismissed, setOfferDismissed] = useState(false);
+  // What is loading, in words, for the status line ("the demo set", "my-photos").
+  const [loadLabel, setLoadLabel] = useState<string>();
+  // An image of the dataset clicked anywhere on the page: a question for "Try it".
+  const [pick, setPick] = useState<{ index: number; nonce: number }>();
+  const pickSample = useCallback((index: number) => setPick((p) => ({ index, nonce: (p?.nonce ?? 0) + 1 })), []);
+  // A click on the dataset preview asks for its X-Sample target (TargetViewer) and, once there are runs, "Try it".
+  // Stable, so that the viewer fetches once per image and τ_s, not on every render.
+  const lastPicked = useRef<number>(undefined);
+  const fetchNeighbours = useCallback(
+    (index: number, tauS: number, k: number) => {
+      if (liveRef.current.view.objectives.length > 0 && lastPicked.current !== index) {
+        lastPicked.current = index;
+        pickSample(index);
+      }
+      return actions.targetNeighbours(index, tauS, k);
+    },
+    [actions, pickSample],
+  );
+
+  // Runs that have trained at least a step: what an action that replaces them would lose.
+  const liveRuns = view.objectives.filter((o) => (view.histories[o]?.last?.step ?? 0) > 0);
+  const liveRef = useRef({ liveRuns, view });
+  liveRef.current = { liveRuns, view };
+  /** Asks before an action discards runs that have trained (window.confirm); true to go on. */
+  const confirmDiscard = useCallback((action: string, which?: ObjectiveName[]): boolean => {
+    const { liveRuns: live, view: v } = liveRef.current;
+    const lost = live.filter((o) => !which || which.includes(o));
+    if (lost.length === 0) return true;
+    const list = lost.map((o) => `${objectiveSpec(o).label} at step ${v.histories[o]?.last?.step ?? 0}`).join(' and ');
+    return window.confirm(`${action} discards the ${list} run${lost.length > 1 ? 's' : ''} on screen. Continue?`);
+  }, []);
 
   useEffect(() => void loadPlotly(), []);
 
@@ -38,14 +74,29 @@ export function App() {
     if (!ready) return;
     void (async () => {
       if (initial.data === 'shapes') await actions.loadShapes(SHAPES_COUNT, initial.config.model.imageSize, 1);
-      else await actions.loadUrl(DEMO_URL, DEMO_NAME, { imageSize: initial.config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
+      else {
+        setLoadLabel(`the demo set (${DEMO_NAME})`);
+        await actions.loadUrl(DEMO_URL, DEMO_NAME, { imageSize: initial.config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
+      }
       setConfigErrors((await actions.configure(initial.config, initial.objectives)) ?? []);
     })();
     // Once, when the worker is ready: later changes of config go through applyConfig.
   }, [ready]);
 
+  /** A load the user asked for: confirmed when it would discard runs, and named on the status line. */
+  const loadAfterAsking = (action: string, label: string, load: () => Promise<unknown>) => {
+    if (!confirmDiscard(action)) return;
+    setLoadLabel(label);
+    void load();
+  };
+
   const applyConfig = useCallback(
     async (next: Settings, nextObjectives: ObjectiveName[]) => {
+      // Only the objectives changed: the runs of those still ticked stay (a new one starts beside them); any other
+      // change of the config starts every run afresh.
+      const onlyObjectives = JSON.stringify(next) === JSON.stringify(config);
+      const dropped = onlyObjectives ? objectives.filter((o) => !nextObjectives.includes(o)) : undefined;
+      if (!confirmDiscard(onlyObjectives ? 'Unticking this objective' : 'Changing the settings', dropped)) return;
       const backendChanged = next.backend !== config.backend;
       setConfig(next);
       setObjectives(nextObjectives);
@@ -54,7 +105,7 @@ export function App() {
       if (backendChanged) await actions.setBackend(next.backend);
       setConfigErrors((await actions.configure(next, nextObjectives)) ?? []);
     },
-    [actions, config.backend, initial.data],
+    [actions, config, objectives, initial.data, confirmDiscard],
   );
 
   // A resumed run brings its own config: show it, and keep the link in step with it.
@@ -70,8 +121,6 @@ export function App() {
   const runs = view.objectives;
   const lastReports = runs.map((o) => view.histories[o]?.last).filter((r) => r !== undefined);
   const imagesPerSec = lastReports.length > 0 ? lastReports.reduce((s, r) => s + r!.imagesPerSec, 0) / lastReports.length : 0;
-  const stepsPerSec = imagesPerSec / Math.max(1, config.batchSize) / Math.max(1, runs.length);
-  const remaining = stepsPerSec > 0 ? (view.totalSteps - view.step) / stepsPerSec : NaN;
   const epoch = lastReports[0]?.epoch ?? 0;
   // The curves' x axes span the run that trains (or, before one starts, the configured one).
   const chartSteps = view.totalSteps || config.steps;
@@ -94,13 +143,13 @@ export function App() {
             view={view}
             imageSize={config.model.imageSize}
             disabled={!ready}
-            onLoadFiles={(files, source, opts) => void actions.loadFiles(files, source, opts)}
-            onLoadDemo={(opts) => void actions.loadUrl(DEMO_URL, DEMO_NAME, opts)}
-            onLoadShapes={() => void actions.loadShapes(SHAPES_COUNT, config.model.imageSize, 1)}
+            onLoadFiles={(files, source, opts) => loadAfterAsking('Loading new data', source, () => actions.loadFiles(files, source, opts))}
+            onLoadDemo={(opts) => loadAfterAsking('Loading the demo set', `the demo set (${DEMO_NAME})`, () => actions.loadUrl(DEMO_URL, DEMO_NAME, opts))}
+            onLoadShapes={() => loadAfterAsking('Loading the shapes', 'the generated shapes', () => actions.loadShapes(SHAPES_COUNT, config.model.imageSize, 1))}
             onCancel={() => void actions.cancelLoad()}
             fetchPreview={actions.preview}
             tauS={config.tauS}
-            fetchNeighbours={actions.targetNeighbours}
+            fetchNeighbours={fetchNeighbours}
           />
           <ConfigPanel
             config={config}
@@ -116,6 +165,16 @@ export function App() {
           />
         </aside>
         <section className="centre">
+          {!offerDismissed && view.objectives.length === 0 && view.state === 'idle' && lastSaved(view.saved) && (
+            <ResumeOffer
+              saved={lastSaved(view.saved)!}
+              dataset={view.dataset}
+              busy={!ready || view.loading}
+              onResume={(id) => void actions.resumeSaved(id)}
+              onDismiss={() => setOfferDismissed(true)}
+            />
+          )}
+          <StatusLine view={view} ready={ready} loading={loadLabel} configuredRuns={Math.max(runs.length, objectives.length)} />
           <div className="controls" role="toolbar" aria-label="Run controls">
             {running ? (
               <button onClick={() => void actions.pause()} data-testid="pause">
@@ -134,7 +193,7 @@ export function App() {
             <button onClick={() => void actions.step()} disabled={!ready || running || view.state === 'done' || configErrors.length > 0} data-testid="step">
               Step
             </button>
-            <button onClick={() => void actions.reset()} disabled={!ready} data-testid="reset">
+            <button onClick={() => confirmDiscard('Reset') && void actions.reset()} disabled={!ready} data-testid="reset">
               Reset
             </button>
             <label className="toggle">
@@ -149,7 +208,7 @@ export function App() {
             <progress max={view.totalSteps || 1} value={view.step} />
             <span>
               step {view.step} / {view.totalSteps} · epoch {Math.max(0, epoch) + (view.step > 0 ? 1 : 0)} · {imagesPerSec.toFixed(0)} img/s
-              {Number.isFinite(remaining) && running && ` · ${Math.ceil(remaining)} s left`} · {view.state}
+              {' '}· {view.state}
             </span>
           </div>
           <div className="run-summary">
@@ -170,8 +229,10 @@ export function App() {
             </p>
           ))}
           {[...view.notices].reverse().map((n) => (
-            <p key={n} className="notice" data-testid="notice">
-              {n}
+            <p key={n} className="notice" data-testid="notice" data-raw={n}>
+              {humanNotice(n)}
+              {/* The × is drawn by CSS: the notice's text stays the sentence alone. */}
+              <button className="dismiss" onClick={() => dismissNotice(n)} aria-label="dismiss this notice" title="dismiss" data-testid="dismiss-notice" />
             </p>
           ))}
           {view.errors.length > 0 && (
@@ -200,12 +261,13 @@ export function App() {
             importRun={actions.importRun}
             renameSaved={actions.renameSaved}
             deleteSaved={actions.deleteSaved}
-            resumeSaved={actions.resumeSaved}
+            resumeSaved={async (id) => confirmDiscard('Resuming a saved run') && actions.resumeSaved(id)}
           />
         </section>
         <section className="right">
+          <TryItPanel key={`try-${view.generation}`} objectives={view.objectives} imageSize={view.dataset?.imageSize ?? config.model.imageSize} pick={pick} ask={actions.tryIt} />
           <HeatmapPanel probe={view.probe} viz={view.viz} objectives={view.objectives} klHistory={view.klHistory} totalSteps={chartSteps} />
-          <ProjectionPanel probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
+          <ProjectionPanel key={view.generation} onPick={pickSample} probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
         </section>
       </main>
     </div>

@@ -82,7 +82,20 @@ export function HeatmapPanel({
         One colour scale for all: 0 (dark) to {panels.zmax.toFixed(3)} (yellow, the 99th percentile). Rows a are anchors, columns b the
         samples they are pulled towards; hover a cell to see both.
       </p>
+      <p className="explain" data-testid="heatmap-explain">
+        <b>What to look for:</b> a run whose picture comes to look like the target has learned the caption graph: bright cells
+        off the diagonal are images it finds alike because their captions are alike. A bright diagonal and little else means it
+        tells every image apart, which is what CLIP is trained to do.
+      </p>
       <KlChart klHistory={klHistory} totalSteps={totalSteps} />
+      {Object.keys(klHistory).length > 0 && (
+        <p className="explain" data-testid="kl-explain">
+          <b>Falling KL:</b> the run's similarities move towards the target. <b>Rising KL</b> on these held-out images is
+          common for a two-view objective (SimCLR, and X-Sample's image–image loss): it trains on two augmented views of
+          each image, while these images are seen once, un-augmented, so its similarities grow sharper than the target — it
+          says less about the quality of the embedding than the k-NN and probe accuracies do.
+        </p>
+      )}
       {hover && (
         <HoverCard
           imageSize={probe.imageSize}

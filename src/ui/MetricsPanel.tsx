@@ -8,6 +8,8 @@ import { Plot } from './Plot';
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | undefined, digits = 3) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 
+const NO_TEXT_TOWER = 'this run has no text tower (it learns from images alone), so there is no text to retrieve';
+
 /** The latest held-out metrics of every run in a table, and k-NN, probe and graph correlation over steps. */
 export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>; totalSteps: number }) {
   const entries = (Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][]).filter(([, m]) => m.length > 0);
@@ -78,14 +80,26 @@ export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<
                 <td>
                   {pct(m.linearProbeTop1)} <small>({pct(m.linearProbeTop1Projected)})</small>
                 </td>
-                <td>{r ? `${pct(r.imageToText.r1)} / ${pct(r.imageToText.r5)} / ${pct(r.imageToText.r10)} (${r.imageToText.meanRank.toFixed(1)})` : '–'}</td>
-                <td>{r ? `${pct(r.textToImage.r1)} / ${pct(r.textToImage.r5)} / ${pct(r.textToImage.r10)} (${r.textToImage.meanRank.toFixed(1)})` : '–'}</td>
+                <td title={r ? undefined : NO_TEXT_TOWER}>{r ? `${pct(r.imageToText.r1)} / ${pct(r.imageToText.r5)} / ${pct(r.imageToText.r10)} (${r.imageToText.meanRank.toFixed(1)})` : '–'}</td>
+                <td title={r ? undefined : NO_TEXT_TOWER}>{r ? `${pct(r.textToImage.r1)} / ${pct(r.textToImage.r5)} / ${pct(r.textToImage.r10)} (${r.textToImage.meanRank.toFixed(1)})` : '–'}</td>
                 <td>{num(m.graphSpearman)}</td>
               </tr>
             );
           })}
         </tbody>
       </table>
+      {entries.every(([, list]) => list[list.length - 1].knnTop1 === undefined) && (
+        <p className="explain" data-testid="metrics-absent">
+          <b>Why “–” for k-NN and the linear probe:</b> they measure how well the embedding separates classes, and this dataset
+          has none. A label column in a CSV, or class folders (one folder of images per class), would enable them.
+        </p>
+      )}
+      {entries.every(([, list]) => list[list.length - 1].retrieval === undefined) && (
+        <p className="explain" data-testid="retrieval-absent">
+          <b>Why “–” for retrieval:</b> image→text and text→image recall need a run with a text tower (CLIP, SigLIP, or
+          X-Sample's image–text extension).
+        </p>
+      )}
       <div className="curve-legend">
         <span className="key">
           colour: run · <b className="solid" /> k-NN top-1 · <b className="dashed" /> linear probe top-1 · <b className="dotted" /> graph ρ

@@ -33,12 +33,15 @@ export function ProjectionPanel({
   objectives,
   fetchEmbeddings,
   running,
+  onPick,
 }: {
   probe?: ProbeInfo;
   viz: Partial<Record<ObjectiveName, RunViz>>;
   objectives: ObjectiveName[];
   fetchEmbeddings: (o: ObjectiveName, cap: number) => Promise<{ dim: number; vectors: Float32Array; samples: SampleSet } | undefined>;
   running: boolean;
+  /** A dot clicked: ask "Try it" with its image. */
+  onPick?: (index: number) => void;
 }) {
   const [mode, setMode] = useState<'pca' | 'umap'>('pca');
   const [umap, setUmap] = useState<Partial<Record<ObjectiveName, Picture>>>({});
@@ -161,7 +164,12 @@ export function ProjectionPanel({
         {query && <small data-testid="search-count">{plots[0]?.matches ?? 0} match</small>}
       </div>
       {umapProgress && <p className="hint" data-testid="umap-progress">{umapProgress}</p>}
-      <div className="projections">
+      <p className="explain" data-testid="projection-explain">
+        <b>What to look for:</b> each dot is a held-out image, placed so that images the run finds alike sit close together
+        {labels.length > 0 ? ', coloured by label: tight groups of one colour mean the run separates the classes it was never told about' : ''}.
+        Hover a dot to see it; type in the box to light up the captions that contain a word.
+      </p>
+      <div className="projections" onClick={() => hover && onPick?.(hover.set.indices[hover.index])} title="click a dot to ask Try it with its image">
         {plots.map((p) => (
           <Plot
             key={`${p.o}-${mode}`}

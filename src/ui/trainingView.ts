@@ -53,6 +53,8 @@ export interface TrainingView {
   loadProgress?: LoadProgress;
   report?: LoadReport;
   table?: ColumnTable;
+  /** Bumps whenever the runs are rebuilt or the data changes: what the page keeps of old runs (a UMAP) goes with it. */
+  generation: number;
 }
 
 export const INITIAL_VIEW: TrainingView = {
@@ -70,6 +72,7 @@ export const INITIAL_VIEW: TrainingView = {
   viz: {},
   klHistory: {},
   saved: [],
+  generation: 0,
 };
 
 export function emptyHistory(): RunHistory {
@@ -133,6 +136,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         metrics: {},
         viz: {},
         klHistory: {},
+        generation: v.generation + 1,
       };
     case 'run': {
       // One run rebuilt at e.step: its curves are replaced (cut at e.step), the other runs' stay as they are.
@@ -147,6 +151,20 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         metrics: { ...v.metrics, [o]: e.metrics },
         viz,
         klHistory: { ...v.klHistory, [o]: (v.klHistory[o] ?? []).filter((k) => k.step <= e.step) },
+      };
+    }
+    case 'run-removed': {
+      const o = e.objective;
+      const { [o]: _, ...params } = v.params;
+      return {
+        ...v,
+        objectives: v.objectives.filter((x) => x !== o),
+        params,
+        histories: omit(v.histories, o),
+        version: v.version + 1,
+        metrics: omit(v.metrics, o),
+        viz: omit(v.viz, o),
+        klHistory: omit(v.klHistory, o),
       };
     }
     case 'config':
@@ -167,10 +185,32 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
       return { ...v, graphProgress: e.done >= e.total ? undefined : { done: e.done, total: e.total, cached: e.cached } };
     case 'backend':
       return { ...v, backend: e.info };
-    case 'dataset':
-      return { ...v, dataset: e.summary };
+    case 'dataset': {
+      // A graph made without the sentence encoder: its notice about encoding captions no longer applies.
+      if (!/sentence encoder/i.test(e.summary.graph)) v = { ...v, notices: v.notices.filter((n) => !/^caption graph: \d+ distinct texts encoded/.test(n)) };
+      // Other data: nothing of the runs on the old one stays on screen (they remain in the saved runs' list).
+      const old = v.dataset;
+      // Data that loaded solves the errors of the loads before it.
+      if (!old || (old.name === e.summary.name && old.size === e.summary.size)) return { ...v, dataset: e.summary, errors: [] };
+      return {
+        ...v,
+        errors: [],
+        dataset: e.summary,
+        objectives: [],
+        params: {},
+        histories: {},
+        version: v.version + 1,
+        metrics: {},
+        viz: {},
+        klHistory: {},
+        probe: undefined,
+        step: 0,
+        generation: v.generation + 1,
+      };
+    }
     case 'state':
-      return { ...v, state: e.state, step: e.step, totalSteps: e.totalSteps };
+      // Training that runs again has got past the error that stopped it.
+      return { ...v, state: e.state, step: e.step, totalSteps: e.totalSteps, errors: e.state === 'running' ? [] : v.errors };
     case 'load-progress':
       // Events and command replies travel on different channels: a late progress event must not reopen a load.
       return v.loading ? { ...v, loadProgress: e.progress } : v;

@@ -79,5 +79,6 @@ export function useTraining(initialBackend: BackendChoice, wasmThreads = 0) {
     [update],
   );
   const dismissErrors = useCallback(() => update((v) => ({ ...v, errors: [] })), [update]);
-  return { ready, view, actions, dismissErrors };
+  const dismissNotice = useCallback((message: string) => update((v) => ({ ...v, notices: v.notices.filter((n) => n !== message) })), [update]);
+  return { ready, view, actions, dismissErrors, dismissNotice };
 }

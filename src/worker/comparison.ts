@@ -135,6 +135,28 @@ export class Comparison {
     return run;
   }
 
+  /**
+   * The runs of `objectives` after the user changed which objectives to compare (the config otherwise the same): the
+   * runs of objectives still ticked keep their weights, steps and curves; those unticked are dropped (told to the
+   * page as `run-removed`); a newly ticked one starts at step 0 beside them, from the seed's initial weights and on the
+   * same batch order (a `run` event). Without runs, nothing is built: the next start builds them all.
+   */
+  retain(objectives: ObjectiveName[]): { dropped: ObjectiveName[]; added: ObjectiveName[] } {
+    if (this.runs.length === 0) return { dropped: [], added: [] };
+    const dropped = this.objectives.filter((o) => !objectives.includes(o));
+    for (const objective of dropped) {
+      const run = this.find(objective)!;
+      disposeRun(run);
+      this.runs = this.runs.filter((r) => r !== run);
+      this.emit({ type: 'run-removed', objective });
+    }
+    const added = objectives.filter((o) => !this.find(o));
+    for (const objective of added) this.restoreRun(objective, { step: 0, history: [], metrics: [] });
+    // The runs in the order the page lists the objectives.
+    this.runs = objectives.map((o) => this.find(o)!);
+    return { dropped, added };
+  }
+
   /** The run's weights and optimizer moments, read back from the backend (this fails on a lost device). */
   async snapshot(run: Run): Promise<RunWeights> {
     return { step: run.trainer.step, params: await run.model.params.snapshot(), optimizer: await run.trainer.optimizer.snapshot() };

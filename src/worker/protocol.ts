@@ -163,6 +163,7 @@ export type TrainEvent =
   // One run (re)built at `step` (imported, resumed, or restored after a device failure) with the history and metrics
   // it keeps: they replace that run's curves; the other runs keep theirs.
   | { type: 'run'; objective: ObjectiveName; params: number; step: number; history: StepReport[]; metrics: EvalMetrics[] }
+  | { type: 'run-removed'; objective: ObjectiveName } // the user unticked its objective: the run and its curves are gone
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
   | { type: 'metrics'; objective: ObjectiveName; metrics: EvalMetrics }
   | { type: 'probe'; probe: ProbeInfo }
@@ -216,6 +217,8 @@ export interface TrainerApi {
   benchmark(request: BenchmarkRequest): Promise<BenchmarkResult[]>;
   /** Unit embeddings of up to `cap` samples (held-out first) of one run, for UMAP on the page. */
   embeddings(objective: ObjectiveName, cap: number): Promise<RunEmbeddings | undefined>;
+  /** "Try it": the held-out images nearest to a query, for every run side by side (k each). */
+  tryIt(query: TryQuery, k: number): Promise<TryResult | undefined>;
   /** Everything to take a run away: weights (TF.js and safetensors), config, metrics, histories, Projector files. */
   exportRun(objective: ObjectiveName): Promise<Record<string, Uint8Array>>;
   /** Loads exported weights (a zip, or model.json + its weights file) as a run, to continue or to evaluate. */
@@ -233,6 +236,29 @@ export interface TrainerApi {
    * test and for users to try it): on a GPU backend the runs move to WASM and the step is retried on the same batch.
    */
   simulateBackendFailure(): Promise<void>;
+}
+
+/** A question for "Try it": an image (RGB at the dataset's size), one of the dataset's images, or a text. */
+export type TryQuery = { kind: 'image'; pixels: Uint8Array } | { kind: 'sample'; index: number } | { kind: 'text'; text: string };
+
+/** One run's answer: held-out images by similarity, best first (positions in TryResult.samples). */
+export interface TryAnswer {
+  objective: ObjectiveName;
+  step: number;
+  /** 'image': by its image tower; 'text': by its text tower; 'captions': the stand-in (captions closest in words). */
+  by: 'image' | 'text' | 'captions';
+  /** Why the run cannot answer the question itself (a text for an image-only run), in a sentence. */
+  note?: string;
+  neighbours: { sample: number; score: number }[];
+}
+
+export interface TryResult {
+  imageSize: number;
+  /** The query image when it was one of the dataset's (for the page to show it). */
+  query?: SampleSet;
+  answers: TryAnswer[];
+  /** The held-out images the answers name, once each. */
+  samples: SampleSet;
 }
 
 /** Unit embeddings of some samples of one run (rows of `dim` values), with the samples they belong to. */

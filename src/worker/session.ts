@@ -25,6 +25,8 @@ import type {
   TargetNeighbours,
   TrainerApi,
   TrainEvent,
+  TryQuery,
+  TryResult,
 } from './protocol';
 import { buildExport } from './runExport';
 import { importNote, readCheckpoint } from './runImport';
@@ -33,6 +35,7 @@ import { sampleSet } from './runPictures';
 import { RunReports } from './runReports';
 import { SavedRuns } from './savedRuns';
 import type { RunStore } from './runStore';
+import { TryIt } from './tryIt';
 import { Workspace } from './workspace';
 
 export interface SessionOptions {
@@ -59,15 +62,22 @@ export class TrainingSession implements TrainerApi {
     backend: () => this.device.info,
     dropRuns: async () => {
       await this.loop.pause();
-      this.runs.dispose();
+      this.dropRuns();
     },
     idle: () => this.loop.setState('idle'),
+    retainRuns: async (objectives) => {
+      await this.loop.pause();
+      const { added } = this.runs.retain(objectives);
+      for (const o of added) await this.reports.visualise(this.runs.find(o)!, this.runs.find(o) === this.runs.runs[0]);
+      if (this.runs.runs.length > 0) this.loop.setState(this.runs.done ? 'done' : 'paused');
+    },
   });
   private readonly runs = new Comparison(this.emit, () => this.space.ground());
   private readonly reports = new RunReports(this.emit, this.space);
   private readonly device: Device;
   private readonly saves: SavedRuns;
   private readonly loop: RunLoop;
+  private readonly tryit = new TryIt();
 
   constructor(private readonly options: SessionOptions) {
     this.device = new Device(options.startBackend, this.emit, this.runs, options.gpuCheckpointEvery);
@@ -165,8 +175,16 @@ export class TrainingSession implements TrainerApi {
 
   async reset(): Promise<void> {
     await this.loop.pause();
-    this.runs.dispose();
+    this.dropRuns();
     this.loop.setState('idle');
+  }
+
+  /** Frees every run and tells the page (a `runs` event with none): no chip, curve, picture or export button stays. */
+  private dropRuns(): void {
+    const had = this.runs.runs.length > 0;
+    this.runs.dispose();
+    this.tryit.clear();
+    if (had) this.runs.emitRuns();
   }
 
   // ---- results, export and import ----
@@ -182,6 +200,12 @@ export class TrainingSession implements TrainerApi {
     const pool = Int32Array.from([...split.heldOut, ...split.train].slice(0, cap));
     const { embeddings } = await embedSet(run.model, data, pool);
     return Comlink.transfer({ dim: run.model.cfg.model.projDim, vectors: embeddings, samples: sampleSet(data, pool) }, [embeddings.buffer]);
+  }
+
+  async tryIt(query: TryQuery, k: number): Promise<TryResult | undefined> {
+    const { data, split } = this.space;
+    if (!data || !split || this.runs.runs.length === 0) return undefined;
+    return this.tryit.answer(this.runs.runs, data, split.heldOut, query, k);
   }
 
   async exportRun(objective: ObjectiveName): Promise<Record<string, Uint8Array>> {

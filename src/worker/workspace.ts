@@ -33,6 +33,17 @@ export interface WorkspaceHooks {
   dropRuns: () => Promise<void>;
   /** After it: the (run-less) session is idle. */
   idle: () => void;
+  /** Only the objectives changed: keep the runs of those still ticked, add runs for the new ones. */
+  retainRuns: (objectives: ObjectiveName[]) => Promise<void>;
+}
+
+/** Equal as JSON, whatever the order of the keys. */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+      : Array.isArray(v) ? v.map(canonical) : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 /**
@@ -181,7 +192,10 @@ export class Workspace {
 
   // ---- config ----
 
-  /** Validates and applies a config and the objectives (the runs start afresh); returns the errors, if any. */
+  /**
+   * Validates and applies a config and the objectives; returns the errors, if any. A change of the config starts
+   * the runs afresh; a change of the objectives alone keeps the runs of those still ticked.
+   */
   async configure(settings: Settings, objectives: ObjectiveName[]): Promise<string[]> {
     const config = sessionSettings(settings); // each run adds its own objective
     const errors = validateConfig(config);
@@ -191,8 +205,15 @@ export class Workspace {
     if (this.data && config.model.imageSize !== this.data.imageSize && this.reloadAtSize) await this.reloadAtSize(config.model.imageSize);
     if (this.data && config.model.imageSize !== this.data.imageSize)
       return [`the dataset is decoded at ${this.data.imageSize}px but the model expects ${config.model.imageSize}px`];
+    const unique = [...new Set(objectives)];
+    if (sameJson(config, this.config)) {
+      // Only the objectives changed: the runs that still apply go on (a newly ticked one starts beside them).
+      this.objectives = unique;
+      await this.hooks.retainRuns(unique);
+      return [];
+    }
     await this.hooks.dropRuns();
-    await this.adopt(config, [...new Set(objectives)]);
+    await this.adopt(config, unique);
     this.hooks.idle();
     return [];
   }

@@ -22,6 +22,8 @@ export async function openApp(browser: Browser, hash: string): Promise<OpenedPag
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  // The app asks (window.confirm) before an action discards a run that has trained: the tests say yes.
+  page.on('dialog', (d) => void d.accept());
   await page.addInitScript(() => {
     const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
     w.__longTasks = [];

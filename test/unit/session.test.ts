@@ -74,6 +74,72 @@ describe('the training session', () => {
     await s.reset();
   });
 
+  it('changing only the objectives keeps the runs that still apply: a newly ticked one starts at step 0 beside them, on the same initial weights and batches', async () => {
+    const expected = await unbrokenLosses(['clip', 'xsample'], 3);
+    const { s, steps, view } = await session(['clip']);
+    await steps(3);
+    expect(await s.configure(config, ['clip', 'xsample'])).toEqual([]);
+    expect(view().objectives).toEqual(['clip', 'xsample']);
+    expect(view().histories.clip?.step).toEqual(range(3)); // kept
+    expect(view().histories.xsample?.step).toEqual([]); // new, at step 0
+    expect(view().state).toBe('paused');
+    await steps(3);
+    const results = await s.results();
+    expect(results.map((r) => r.steps)).toEqual([6, 3]);
+    expect(results[0].history.slice(0, 3).map((h) => h.loss)).toEqual(expected[0]);
+    expect(results[1].history.map((h) => h.loss)).toEqual(expected[1]); // as if it had trained from the start beside CLIP
+    expect(batches.xsample).toEqual(batches.clip.slice(0, 3));
+
+    // Unticking CLIP drops its run and its curves; X-Sample's goes on where it was.
+    expect(await s.configure(config, ['xsample'])).toEqual([]);
+    expect(view().objectives).toEqual(['xsample']);
+    expect(view().histories.clip).toBeUndefined();
+    expect(view().metrics.clip).toBeUndefined();
+    expect(view().histories.xsample?.step).toEqual(range(3));
+    expect(view().step).toBe(3);
+    await steps(1);
+    expect((await s.results()).map((r) => [r.objective, r.steps])).toEqual([['xsample', 4]]);
+
+    // Any other change of the config starts afresh, and the page drops every run's curves with it.
+    expect(await s.configure({ ...config, lr: 1e-3 }, ['xsample'])).toEqual([]);
+    expect(view().objectives).toEqual([]);
+    expect(view().histories).toEqual({});
+    expect(view().state).toBe('idle');
+    await s.reset();
+  });
+
+  it('reset drops the runs on the page too: no chip, curve or picture of them stays', async () => {
+    const { s, steps, view } = await session(['clip', 'xsample']);
+    await steps(2);
+    await s.reset();
+    expect(view()).toMatchObject({ objectives: [], histories: {}, metrics: {}, viz: {}, klHistory: {}, state: 'idle', step: 0 });
+  });
+
+  it('"Try it": every run answers an image with its nearest held-out images; a text, by its text tower or, without one, by the captions', async () => {
+    const { s, steps } = await session(['clip', 'xsample']);
+    expect(await s.tryIt({ kind: 'text', text: 'red' }, 5)).toBeUndefined(); // no runs yet
+    await steps(2);
+    const bySample = (await s.tryIt({ kind: 'sample', index: 3 }, 5))!;
+    expect(bySample.answers.map((a) => [a.objective, a.by, a.neighbours.length])).toEqual([['clip', 'image', 5], ['xsample', 'image', 5]]);
+    expect(bySample.query?.indices).toEqual([3]);
+    for (const a of bySample.answers) {
+      const scores = a.neighbours.map((n) => n.score);
+      expect(scores).toEqual([...scores].sort((x, y) => y - x));
+      expect(a.neighbours.every((n) => bySample.samples.indices[n.sample] !== 3)).toBe(true); // not itself
+    }
+    expect(bySample.samples.pixels.length).toBe(bySample.samples.indices.length * 16 * 16 * 3);
+    const pixels = new Uint8Array(16 * 16 * 3).fill(200);
+    expect((await s.tryIt({ kind: 'image', pixels }, 3))!.answers.map((a) => a.neighbours.length)).toEqual([3, 3]);
+    await expect(s.tryIt({ kind: 'image', pixels: new Uint8Array(5) }, 3)).rejects.toThrow(/16×16 RGB/);
+    const byText = (await s.tryIt({ kind: 'text', text: 'a red circle' }, 4))!;
+    expect(byText.answers[0]).toMatchObject({ objective: 'clip', by: 'text' });
+    expect(byText.answers[0].neighbours).toHaveLength(4);
+    expect(byText.answers[1]).toMatchObject({ objective: 'xsample', by: 'captions' });
+    expect(byText.answers[1].note).toMatch(/no text tower/);
+    for (const n of byText.answers[1].neighbours) expect(byText.samples.captions[n.sample]).toMatch(/red|circle/);
+    await s.reset();
+  });
+
   it('restores a lost device from the last checkpoint: the histories are cut there and the batches rewound', async () => {
     const expected = await unbrokenLosses(['clip', 'xsample'], 5);
     const { s, steps, events, view } = await session(['clip', 'xsample'], { gpuCheckpointEvery: 2 });

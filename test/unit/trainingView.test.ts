@@ -82,4 +82,36 @@ describe('the page view of the worker events', () => {
     expect(config.workerConfig?.objectives).toEqual(['clip']);
     expect(fold([{ type: 'graph-progress', done: 2, total: 2, cached: 0 }]).graphProgress).toBeUndefined();
   });
+
+  it('shows one dataset at a time: other data clears every run, curve, metric and picture of the old one', () => {
+    const summary = (name: string, size: number) => ({ name, size, trainSize: size - 2, heldOutSize: 2, imageSize: 16, labels: 0, graph: 'tfidf', format: 'sidecar' as const, heldOutBy: 'seeded 20%' as const });
+    const probe = { imageSize: 16, tauS: 0.1, heatmap: { indices: [], ids: [], captions: [], labels: [], pixels: new Uint8Array() }, target: new Float32Array(), points: { indices: [], ids: [], captions: [], labels: [], pixels: new Uint8Array() } };
+    const before = fold([{ type: 'dataset', summary: summary('emoji', 3174) }, { type: 'probe', probe }, ...two]);
+    // The same data again (a new seed or caption graph re-announces it): the view keeps its runs until the worker drops them.
+    expect(fold([{ type: 'dataset', summary: summary('emoji', 3174) }], before).objectives).toEqual(['clip', 'xsample']);
+    const after = fold([{ type: 'dataset', summary: summary('my-photos', 7) }], before);
+    expect(after).toMatchObject({ objectives: [], histories: {}, metrics: {}, viz: {}, klHistory: {}, probe: undefined, step: 0 });
+    expect(after.generation).toBeGreaterThan(before.generation);
+    expect(after.version).toBeGreaterThan(before.version);
+  });
+
+  it('a run-removed event drops that run and its curves, and keeps the others', () => {
+    const v = fold([...two, { type: 'run-removed', objective: 'clip' }]);
+    expect(v.objectives).toEqual(['xsample']);
+    expect(v.histories.clip).toBeUndefined();
+    expect(v.metrics.clip).toBeUndefined();
+    expect(v.viz.clip).toBeUndefined();
+    expect(v.klHistory.clip).toBeUndefined();
+    expect(v.histories.xsample?.step).toEqual([1, 2, 3]);
+  });
+
+  it('drops the notice about encoding captions once the graph is made another way (it would describe a graph not in use)', () => {
+    const summary = (graph: string) => ({ name: 'shapes', size: 600, trainSize: 480, heldOutSize: 120, imageSize: 32, labels: 5, graph, format: 'generated' as const, heldOutBy: 'seeded 20%' as const });
+    const encoded: TrainEvent[] = [
+      { type: 'notice', message: 'caption graph: 70 distinct texts encoded, 0 of them from the cache' },
+      { type: 'dataset', summary: summary('Universal Sentence Encoder lite on captions, centred') },
+    ];
+    expect(fold(encoded).notices).toHaveLength(1);
+    expect(fold([...encoded, { type: 'dataset', summary: summary('TF-IDF of caption words') }]).notices).toEqual([]);
+  });
 });
