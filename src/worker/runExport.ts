@@ -13,7 +13,7 @@ export const PROJECTOR_CAP = 5000;
 
 const INPUT_NOTE = 'RGB in [0, 1], centre-cropped and resized to img_size, then (x - 0.5) / 0.25, channels first for timm';
 
-function readme(objective: string, cfg: ContrastiveModel['cfg']): string {
+export function exportReadme(objective: string, cfg: ContrastiveModel['cfg']): string {
   const kw = Object.entries(timmKwargs(cfg.model))
     .map(([k, v]) => `${k}=${typeof v === 'string' ? `'${v}'` : v === true ? 'True' : v === false ? 'False' : v}`)
     .join(', ');
@@ -22,15 +22,20 @@ function readme(objective: string, cfg: ContrastiveModel['cfg']): string {
 model.json + model.weights.bin   TensorFlow.js weights (tf.io format); config, step and tokenizer in userDefinedMetadata.
                                  Load back in the app with "Import weights".
 model.safetensors                The image tower under timm's ViT names and layouts; text tower and scalars under this
-                                 app's names. In Python:
+                                 app's names. In Python (pip install "timm>=0.6.5" safetensors; 0.5.x has no
+                                 class_token argument):
 
     import timm, torch
+    import torch.nn.functional as F
     from safetensors.torch import load_file
     from timm.models.vision_transformer import VisionTransformer
     model = VisionTransformer(${kw})
     state = {k: v for k, v in load_file('model.safetensors').items() if not k.startswith(('text.', 'logit_'))}
     model.load_state_dict(state)
-    # input: ${INPUT_NOTE}
+    model.eval()
+    # input x: ${INPUT_NOTE}
+    embedding = F.normalize(model(x), dim=-1)  # the app's image embedding (what the losses compare)
+    features = model.forward_head(model.forward_features(x), pre_logits=True)  # the pooled features of k-NN and the probe
 
 config.json                      The run's config, the timm arguments above and the dataset.
 history.csv / history.json       Loss, learning rate and step time of every step.
@@ -100,7 +105,7 @@ export async function buildExport(args: {
   const { points } = pca2(embeddings, d);
   const json = (v: unknown) => strToU8(JSON.stringify(v, null, 2));
   return {
-    'README.txt': strToU8(readme(cfg.objective, cfg)),
+    'README.txt': strToU8(exportReadme(cfg.objective, cfg)),
     'model.json': strToU8(tfjs.modelJson),
     [tfjs.weightsName]: tfjs.weightsBin,
     'model.safetensors': safetensors,
