@@ -168,6 +168,13 @@ export function LossChart({
         </div>
       )}
       <Plot testId="loss-chart" data={loss.traces} layout={lossLayout} />
+      {entries.length > 1 && (
+        <p className="hint" data-testid="loss-note">
+          <b>What to look for:</b> each run's own curve. The objectives' losses are different quantities (CLIP's is over
+          image–text pairs, X-Sample's over soft targets on two views), so a lower line is not a better run: compare
+          how each falls, and the held-out metrics below.
+        </p>
+      )}
       {hasScale && <Plot testId="scale-chart" data={scale.traces} layout={scaleLayout} className="plot small" />}
       {!empty && <Plot testId="rate-chart" data={rates.traces} layout={ratesLayout} className="plot tiny" />}
     </>
