@@ -55,3 +55,13 @@ export function firstNonFinite(values: ArrayLike<number>, dim: number): { row: n
   }
   return undefined;
 }
+
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * The text with every bidirectional control character replaced by a visible [U+XXXX] mark, so that a name like
+ * "invoice\u202Egpj.exe" cannot read as "invoiceexe.jpg" wherever it is shown.
+ */
+export function markBidi(text: string): string {
+  return text.replace(BIDI_CONTROLS, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
+}

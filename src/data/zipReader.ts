@@ -174,7 +174,11 @@ export function entrySkip(e: ZipEntry, limits: ZipLimits = ZIP_LIMITS): string |
 }
 
 const READ_CHUNK = 4 * MB;
-const PUSH_CHUNK = 16 * 1024; // at most ~16 MB of output per push, at deflate's largest ratio
+/**
+ * Compressed bytes per push: about the declared size / 1024 (deflate's largest ratio is about 1032), from 1 kB to
+ * 64 kB, so an entry whose header lies is stopped after about its declared size plus one megabyte of work.
+ */
+const pushChunk = (declared: number) => Math.max(1024, Math.min(64 * 1024, Math.ceil(declared / 1024)));
 
 /**
  * The bytes of one entry: stored entries as they are, deflated ones inflated in small chunks and stopped as soon
@@ -193,6 +197,7 @@ export async function readEntry(read: ReadBytes, zipBytes: number, e: ZipEntry):
   let written = 0;
   let ended = false;
   const inflate = new Inflate();
+  const PUSH_CHUNK = pushChunk(e.size);
   inflate.ondata = (chunk, final) => {
     if (written + chunk.length > e.size)
       throw new ZipError(`it inflates past its declared ${e.size} bytes (a zip bomb or a damaged header): stopped`);

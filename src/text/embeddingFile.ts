@@ -61,6 +61,9 @@ export function parseNpy(buf: ArrayBuffer, name = 'file.npy'): ParsedEmbeddings 
   if (fortran === 'True') throw new EmbeddingFileError(`${name}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
   const offset = start + headerLen;
   const [n, d] = dims;
+  const width = descr === '<f8' ? 8 : 4;
+  if (buf.byteLength - offset < n * d * width)
+    throw new EmbeddingFileError(`${name}: the header says ${n}×${d} but the file holds ${Math.floor((buf.byteLength - offset) / width)} values`);
   let vectors: Float32Array;
   if (descr === '<f4') vectors = new Float32Array(buf.slice(offset, offset + n * d * 4));
   else if (descr === '<f8') vectors = Float32Array.from(new Float64Array(buf.slice(offset, offset + n * d * 8)));
@@ -100,7 +103,17 @@ function cellNumber(cell: string | undefined, name: string, row: string, column:
   return x;
 }
 
+/** Parses an embeddings file; every error, whatever threw it, names the file (never a bare RangeError). */
 export function parseEmbeddingFile(name: string, content: ArrayBuffer): ParsedEmbeddings {
+  try {
+    return parseAny(name, content);
+  } catch (err) {
+    if (err instanceof EmbeddingFileError) throw err;
+    throw new EmbeddingFileError(`${name}: cannot be read (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`);
+  }
+}
+
+function parseAny(name: string, content: ArrayBuffer): ParsedEmbeddings {
   const lower = name.toLowerCase();
   if (lower.endsWith('.npy')) return parseNpy(content, name);
   const text = new TextDecoder().decode(content).replace(/^\ufeff/, '');

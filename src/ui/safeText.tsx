@@ -1,4 +1,7 @@
 import { useState } from 'react';
+import { markBidi } from '../data/validation';
+
+export { markBidi };
 
 /**
  * Text the user brought (file names, captions, paths in messages) shown so that it cannot pass for something else:
@@ -6,13 +9,6 @@ import { useState } from 'react';
  * "invoiceexe.jpg"), the text sits in <bdi> so it cannot reorder what is around it, and long text is clipped with its
  * full text on demand.
  */
-
-const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-
-/** The text with every bidi control character replaced by a visible [U+XXXX] mark. */
-export function markBidi(text: string): string {
-  return text.replace(BIDI_CONTROLS, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
-}
 
 /** The first `max` characters (bidi-marked) and whether anything was cut. */
 export function clip(text: string, max: number): { shown: string; cut: boolean } {

@@ -1,6 +1,7 @@
 import { type ImageSet, setSize, splitForSet } from '../core/dataset';
 import { detectSamples } from '../data/formats';
 import type { LoadReport, ReportEntry } from '../data/loadReport';
+import { markBidi } from '../data/validation';
 import { DecodeError, decodeImage } from './imageDecoder';
 import type { ColumnTable, LoadOptions, LoadProgress, SourceFile } from './protocol';
 import { expandSources } from './sourceFiles';
@@ -145,7 +146,7 @@ async function load(
   const labelIndex = new Map(labelNames.map((l, i) => [l, i]));
   const hasSplit = kept.some((k) => k.s.split === 'heldout') && kept.some((k) => k.s.split !== 'heldout');
   const set: ImageSet = {
-    name: source,
+    name: markBidi(source), // shown in headers and exports: no bidi control character reorders it
     imageSize: S,
     pixels,
     ids: kept.map((k) => k.s.imagePath),

@@ -16,9 +16,23 @@ export async function readCheckpoint(
   config: TrainConfig,
   data: ImageSet,
 ): Promise<{ meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> }> {
-  const { files } = await expandSources(input);
+  try {
+    return await read(input, config, data);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw err;
+    const what = input.length === 1 ? input[0].path : `${input.length} files`;
+    throw new CheckpointError(`${what}: cannot be imported (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`);
+  }
+}
+
+async function read(input: SourceFile[], config: TrainConfig, data: ImageSet): Promise<{ meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> }> {
+  const { files, broken } = await expandSources(input);
   const modelFile = files.find((f) => f.path === 'model.json' || f.path.endsWith('/model.json'));
-  if (!modelFile) throw new CheckpointError(`no model.json among ${files.map((f) => f.path).join(', ') || 'the files'}`);
+  if (!modelFile) {
+    const seen = files.slice(0, 10).map((f) => f.path).join(', ') + (files.length > 10 ? `, … (${files.length} files)` : '');
+    const why = broken.length > 0 ? `; ${broken[0].path}: ${broken[0].reason}` : '';
+    throw new CheckpointError(`no model.json among ${seen || 'the files'}${why}`);
+  }
   if (modelFile.blob.size > MAX_MODEL_JSON_BYTES) throw new CheckpointError(`${modelFile.path} is ${(modelFile.blob.size / 1e6).toFixed(0)} MB; a model.json of this app is well under ${MAX_MODEL_JSON_BYTES / 1e6} MB`);
   const text = await modelFile.blob.text();
   const { json } = parseModelJson(text, modelFile.path);

@@ -24,6 +24,8 @@ describe('npm start (the dev server)', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    // The dev server sends its own CSP (inline React-refresh script and the HMR WebSocket allowed): no violation.
+    await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
     await page.goto(`${server.resolvedUrls!.local[0]}#backend=wasm&objectives=clip,xsample&batch=8&width=16&depth=1&heads=2`);
     await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 180_000 });
     expect(await page.textContent('[data-testid=dataset-summary]')).toMatch(/Fluent Emoji \(flat\) demo: 2539 training and 635 held-out/);
@@ -34,6 +36,9 @@ describe('npm start (the dev server)', () => {
     const env = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
     expect(env.isolated).toBe(true);
     expect(await page.textContent('[data-testid=backend]')).toContain(`WebAssembly SIMD, ${wasmThreadsFor(env.cores)} thread`);
+    const response = await page.request.get(server.resolvedUrls!.local[0]);
+    expect(response.headers()['content-security-policy']).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    expect(response.headers()['x-content-type-options']).toBe('nosniff');
     expect(errors).toEqual([]);
     await page.close();
   });

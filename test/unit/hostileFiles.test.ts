@@ -95,6 +95,8 @@ const EMBEDDING_CASES: { name: string; file: string; content: () => ArrayBuffer;
   { name: 'a .npy of zero-length rows (shape (3, 0))', file: 'e.npy', content: () => npy(new Float32Array(0), '(3, 0)'), message: /must be two whole numbers of at least 1/ },
   { name: 'a .npy with a negative shape', file: 'e.npy', content: () => npy(new Float32Array(0), '(-2, 4)'), message: /must be two whole numbers of at least 1/ },
   { name: 'a .npy whose header length runs past the file', file: 'e.npy', content: () => { const b = new Uint8Array(npy(Float32Array.from([1, 2]), '(1, 2)')); new DataView(b.buffer).setUint16(8, 60000, true); return b.buffer; }, message: /header runs past the end/ },
+  { name: 'a .npy whose data is cut short mid-value (no bare RangeError)', file: 'e.npy', content: () => npy(Float32Array.from([1, 2, 3, 4]), '(2, 2)').slice(0, -3), message: /e\.npy: the header says 2×2 but the file holds 3 values/ },
+  { name: 'a .npy of 2 bytes', file: 'e.npy', content: () => new Uint8Array([0x93, 0x4e]).buffer, message: /e\.npy: not a \.npy file \(2 bytes\)/ },
   { name: 'a .npy row of zeros', file: 'e.npy', content: () => npy(Float32Array.from([1, 2, 0, 0]), '(2, 2)'), message: /e\.npy: row 2 is all zeros/ },
   { name: 'a CSV with "NaN"', file: 'e.csv', content: () => text('file_name,a,b\nx.jpg,1,2\ny.jpg,NaN,3\n'), message: /e\.csv: row 3 \(y\.jpg\) holds "NaN" at value 1/ },
   { name: 'a CSV with "Infinity"', file: 'e.csv', content: () => text('file_name,a,b\nx.jpg,1,Infinity\n'), message: /holds "Infinity" at value 2/ },
