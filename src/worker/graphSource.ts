@@ -121,7 +121,7 @@ export function targetNeighbours(set: ImageSet, graph: CaptionGraph, train: Int3
   const row = graph.row(index);
   const pool = Array.from(train).filter((j) => j !== index);
   const logits = pool.map((j) => row[j] / tauS);
-  const max = Math.max(...logits);
+  const max = logits.reduce((m, l) => Math.max(m, l), -Infinity); // no spread: the pool can hold 100,000 samples
   const exps = logits.map((l) => Math.exp(l - max));
   const z = exps.reduce((a, b) => a + b, 0);
   const weights = exps.map((e) => e / z);
