@@ -8,6 +8,48 @@ const crossOriginIsolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// Content-Security-Policy: the app's own origin and nothing else. What it truly needs beyond 'self': blob: workers
+// (tfjs-backend-wasm's pthreads), 'wasm-unsafe-eval' (compiling WebAssembly, no JS eval), inline styles (Plotly and
+// React style attributes), data:/blob: images (thumbnails, downloads). No remote origin anywhere. `frame-ancestors`
+// only works as a header, so the meta tag of the built page (for static hosts) carries the rest without it;
+// public/_headers repeats the headers for hosts that read that file.
+const CSP_BASE = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self' blob: data:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+];
+export const CONTENT_SECURITY_POLICY = [...CSP_BASE, "frame-ancestors 'none'"].join('; ');
+export const META_CONTENT_SECURITY_POLICY = CSP_BASE.join('; ');
+// `npm start` only: Vite's dev server injects an inline module script (React refresh) and talks HMR over a WebSocket
+// to the loopback address; nothing else is relaxed.
+const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
+  "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval' blob:",
+).replace("connect-src 'self' blob: data:", "connect-src 'self' blob: data: ws://127.0.0.1:* ws://localhost:*");
+
+const security = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** The built page's meta CSP (static hosts that send no headers); the dev server's page has none (HMR). */
+function metaCsp(): Plugin {
+  return {
+    name: 'meta-csp',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: META_CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' }],
+  };
+}
+
 // tfjs-backend-wasm's threaded SIMD build starts its pthread workers from a Blob holding
 // `var WasmBackendModuleThreadedSimd = ` + wasmFactoryThreadedSimd.toString(): the text of the *bundled* Emscripten
 // factory, re-evaluated at the top level of each pthread worker. Minified, that text is no longer self-contained:
@@ -39,7 +81,7 @@ function tfjsWasmThreads(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), metaCsp()],
   // Every dependency the page *and the workers* import, pre-bundled up front. Vite's dependency scan starts from
   // index.html and does not follow `new Worker(new URL(...))`, so without this list a fresh clone's dev server
   // discovers tfjs, comlink, umap-js… only when a worker first imports them, re-optimises, and reloads the page
@@ -78,6 +120,6 @@ export default defineConfig({
     chunkSizeWarningLimit: 6000,
     rolldownOptions: { output: { comments: { legal: false } } },
   },
-  server: { host: '127.0.0.1', headers: crossOriginIsolation },
-  preview: { host: '127.0.0.1', headers: crossOriginIsolation },
+  server: { host: '127.0.0.1', headers: { ...crossOriginIsolation, ...security, 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY } },
+  preview: { host: '127.0.0.1', headers: { ...crossOriginIsolation, ...security } },
 });

@@ -1,4 +1,8 @@
-import type { ModelConfig, TrainConfig } from './config';
+import * as v from 'valibot';
+import { describeIssues, finite, firstNonFinite, int, parseJson, parseWith } from '../data/validation';
+import { type BackendChoice, DEFAULT_SETTINGS, type GraphSource, type ModelConfig, type ObjectiveName, type TrainConfig, withDefaults } from './config';
+import { OBJECTIVE_NAMES } from './registry';
+import { validateConfig } from './settingsTable';
 import type { ParamSnapshot } from './params';
 import * as tf from './tf';
 
@@ -48,25 +52,98 @@ export async function exportTfjs(snapshot: Record<string, ParamSnapshot>, meta: 
 
 export class CheckpointError extends Error {}
 
-/** Reads model.json + its weights back into a snapshot; errors say what is wrong with the files. */
-export function importTfjs(modelJsonText: string, weights: ArrayBuffer): { meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> } {
-  let json: { format?: string; weightsManifest?: { weights: tf.io.WeightsManifestEntry[] }[]; userDefinedMetadata?: CheckpointMeta };
-  try {
-    json = JSON.parse(modelJsonText);
-  } catch (e) {
-    throw new CheckpointError(`model.json is not valid JSON (${e instanceof Error ? e.message : e})`);
+// ---- the schema of an imported model.json ----
+
+/** Every objective (from the registry), graph source and backend a checkpoint may name (the type checks that none is missing). */
+const OBJECTIVES = OBJECTIVE_NAMES as readonly ObjectiveName[];
+const GRAPHS = ['encoder', 'labels', 'tfidf', 'file'] as const satisfies readonly GraphSource[];
+const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const satisfies readonly BackendChoice[];
+type Missing<All, Listed> = Exclude<All, Listed> extends never ? true : never;
+const complete: [Missing<GraphSource, (typeof GRAPHS)[number]>, Missing<BackendChoice, (typeof BACKENDS)[number]>] = [true, true];
+void complete;
+
+/** A section of the config as a strict object: the keys of its defaults, each of the default's type (optional). */
+function sectionSchema(defaults: object, special: Record<string, v.GenericSchema> = {}) {
+  const entries: Record<string, v.GenericSchema> = {};
+  for (const [key, value] of Object.entries(defaults)) {
+    if (typeof value === 'object') continue;
+    const base = Object.hasOwn(special, key) ? special[key] : typeof value === 'number' ? finite : typeof value === 'boolean' ? v.boolean() : v.string();
+    entries[key] = v.optional(base);
   }
-  const meta = json.userDefinedMetadata;
-  if (!meta || meta.format !== CHECKPOINT_FORMAT || !json.weightsManifest)
-    throw new CheckpointError(`model.json was not written by this app (format ${json.format ?? meta?.format ?? 'unknown'}); expected ${CHECKPOINT_FORMAT}`);
+  return entries;
+}
+
+/** The shape of a TrainConfig: no unknown key, every value of its type; ranges are validateConfig's. */
+const ConfigShape = v.strictObject({
+  ...sectionSchema({ ...DEFAULT_SETTINGS, objective: OBJECTIVES[0] }, { objective: v.picklist(OBJECTIVES), graph: v.picklist(GRAPHS), backend: v.picklist(BACKENDS) }),
+  model: v.optional(v.strictObject(sectionSchema(DEFAULT_SETTINGS.model))),
+  augment: v.optional(v.strictObject(sectionSchema(DEFAULT_SETTINGS.augment))),
+});
+
+const MAX_TENSOR_ELEMENTS = 2 ** 28;
+const WeightSpec = v.object({
+  name: v.pipe(v.string(), v.regex(/^[\w.\-/:]{1,200}$/, 'a tensor name of letters, digits, _ . - / :'), v.check((n) => n !== '__proto__', 'a tensor name other than __proto__')),
+  shape: v.pipe(v.array(int(1, MAX_TENSOR_ELEMENTS)), v.maxLength(6)),
+  dtype: v.literal('float32'),
+});
+
+const ModelJson = v.object({
+  format: v.optional(v.unknown()),
+  weightsManifest: v.pipe(v.array(v.object({ paths: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)), weights: v.array(WeightSpec) })), v.minLength(1)),
+  userDefinedMetadata: v.object({
+    format: v.literal(CHECKPOINT_FORMAT),
+    config: v.unknown(),
+    step: int(0, 10_000_000),
+    vocab: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(1000))), v.maxLength(1_000_000))),
+    dataset: v.optional(v.pipe(v.string(), v.maxLength(10_000))),
+    createdAt: v.optional(v.string(), ''),
+  }),
+});
+
+export type ModelJsonFile = v.InferOutput<typeof ModelJson>;
+
+/**
+ * model.json parsed and checked: written by this app, a manifest of float32 tensors with unique names, a step that
+ * is a whole number, and a config of the right shape whose values validateConfig accepts. Every refusal names the
+ * file and the field.
+ */
+export function parseModelJson(text: string, file = 'model.json'): { json: ModelJsonFile; meta: CheckpointMeta } {
+  const raw = parseJson(text, file, CheckpointError);
+  const udm = raw && typeof raw === 'object' && Object.hasOwn(raw, 'userDefinedMetadata') ? (raw as { userDefinedMetadata: unknown }).userDefinedMetadata : undefined;
+  const fmt = udm && typeof udm === 'object' && Object.hasOwn(udm, 'format') ? (udm as { format: unknown }).format : undefined;
+  if (fmt !== CHECKPOINT_FORMAT)
+    throw new CheckpointError(`${file} was not written by this app (userDefinedMetadata.format is ${JSON.stringify(fmt) ?? 'absent'}); expected ${CHECKPOINT_FORMAT}`);
+  const json = parseWith(ModelJson, raw, file, CheckpointError);
+  const shape = v.safeParse(ConfigShape, json.userDefinedMetadata.config);
+  if (!shape.success) throw new CheckpointError(describeIssues(file, shape.issues, 3, 'userDefinedMetadata.config'));
+  const config = withDefaults(shape.output as Partial<TrainConfig>);
+  const errors = validateConfig(config);
+  if (errors.length > 0) throw new CheckpointError(`${file}: userDefinedMetadata.config: ${errors.join('; ')}`);
+  const names = new Set<string>();
+  for (const group of json.weightsManifest)
+    for (const w of group.weights) {
+      if (names.has(w.name)) throw new CheckpointError(`${file}: weightsManifest names tensor ${w.name} twice`);
+      names.add(w.name);
+    }
+  const m = json.userDefinedMetadata;
+  return { json, meta: { format: m.format, config, step: m.step, vocab: m.vocab, dataset: m.dataset, createdAt: m.createdAt } };
+}
+
+/** Reads model.json + its weights back into a snapshot; errors say what is wrong with the files. */
+export function importTfjs(modelJsonText: string, weights: ArrayBuffer, files = { model: 'model.json', weights: 'the weights file' }): { meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> } {
+  const { json, meta } = parseModelJson(modelJsonText, files.model);
   const specs = json.weightsManifest.flatMap((g) => g.weights);
   const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (weights.byteLength !== expected) throw new CheckpointError(`the weights file has ${weights.byteLength} bytes; model.json describes ${expected}`);
-  const tensors = tf.io.decodeWeights(weights, specs);
+  if (weights.byteLength !== expected) throw new CheckpointError(`${files.weights} has ${weights.byteLength} bytes; ${files.model} describes ${expected}`);
   const snapshot: Record<string, ParamSnapshot> = {};
-  for (const [name, t] of Object.entries(tensors)) {
-    snapshot[name] = { shape: t.shape.slice(), data: t.dataSync() as Float32Array };
-    t.dispose();
+  let offset = 0;
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(weights.slice(offset, offset + n * 4));
+    offset += n * 4;
+    const bad = firstNonFinite(data, 1);
+    if (bad) throw new CheckpointError(`${files.weights}: tensor ${s.name} holds ${bad.value} at element ${bad.row}; every weight must be a finite number`);
+    snapshot[s.name] = { shape: s.shape.slice(), data };
   }
   return { meta, snapshot };
 }

@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+import * as v from 'valibot';
 import { extension, type FormatName, isImagePath, type ReportEntry, stem } from './loadReport';
 
 /**
@@ -49,43 +50,90 @@ export interface Detection {
 
 export const DEFAULT_CLASS_TEMPLATE = 'a photo of a {label}';
 
+/** Text files are read whole: a caption file or a table past these sizes is reported, not read. */
+export const MAX_CAPTION_FILE_BYTES = 1024 * 1024;
+export const MAX_TABLE_BYTES = 256 * 1024 * 1024;
+
+export class FormatError extends Error {}
+
 const PATH_COLUMNS = ['filepath', 'file_name', 'filename', 'image', 'image_path', 'img_path', 'path', 'file', 'image_file', 'img'];
 const CAPTION_COLUMNS = ['title', 'text', 'caption', 'captions', 'description', 'sentence', 'prompt', 'alt', 'label_text'];
 const LABEL_COLUMNS = ['label', 'class', 'category', 'class_name', 'labels'];
-const SPLIT_NAMES: Record<string, 'train' | 'heldout'> = { train: 'train', training: 'train', val: 'heldout', valid: 'heldout', validation: 'heldout', test: 'heldout' };
+// A Map, not an object: a folder named "constructor" or "__proto__" is a folder, not one of Object's properties.
+const SPLIT_NAMES = new Map<string, 'train' | 'heldout'>([
+  ['train', 'train'],
+  ['training', 'train'],
+  ['val', 'heldout'],
+  ['valid', 'heldout'],
+  ['validation', 'heldout'],
+  ['test', 'heldout'],
+]);
 
 /** The split a path's folders name, if any. */
 export function splitOf(path: string): 'train' | 'heldout' | undefined {
   for (const part of path.split('/').slice(0, -1)) {
-    const s = SPLIT_NAMES[part.toLowerCase()];
+    const s = SPLIT_NAMES.get(part.toLowerCase());
     if (s) return s;
   }
   return undefined;
 }
 
 function normalisePath(p: string): string {
-  return p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/^\/+/, '');
+  return p.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
 }
 
-/** Finds an image among the entries by a path written in a caption file: exact, relative to that file, or by name. */
+/** A path written in a caption file resolves to one image, to several (ambiguous), or to none. */
+export type Resolved = { image: string } | { ambiguous: string[] } | { missing: true };
+
+/** Describes what a written path did not resolve to, for the report. */
+function unresolved(written: string, r: Exclude<Resolved, { image: string }>): string {
+  if ('ambiguous' in r)
+    return `image ${written} is ambiguous: ${r.ambiguous.length} files match (${r.ambiguous.slice(0, 3).join(', ')}${r.ambiguous.length > 3 ? ', …' : ''}); write its folder too`;
+  return `image ${written} does not exist`;
+}
+
+/**
+ * Finds an image among the entries by a path written in a caption file: exact, relative to that file, then by its
+ * tail or its name, where those name one file only. Indexed by name, so a table of N rows costs O(N), not O(N²).
+ */
 function makeResolver(images: string[]) {
   const exact = new Set(images);
   const byName = new Map<string, string[]>();
   for (const p of images) {
     const name = p.slice(p.lastIndexOf('/') + 1);
-    byName.set(name, [...(byName.get(name) ?? []), p]);
+    const list = byName.get(name);
+    if (list) list.push(p);
+    else byName.set(name, [p]);
   }
-  return (written: string, relativeTo: string): string | undefined => {
+  return (written: string, relativeTo: string): Resolved => {
     const w = normalisePath(written.trim());
-    if (exact.has(w)) return w;
+    if (exact.has(w)) return { image: w };
     const dir = relativeTo.includes('/') ? relativeTo.slice(0, relativeTo.lastIndexOf('/') + 1) : '';
-    if (exact.has(dir + w)) return dir + w;
-    const tail = images.filter((p) => p.endsWith(`/${w}`));
-    if (tail.length === 1) return tail[0];
-    const same = byName.get(w.slice(w.lastIndexOf('/') + 1));
-    return same && same.length === 1 ? same[0] : undefined;
+    if (exact.has(dir + w)) return { image: dir + w };
+    const same = byName.get(w.slice(w.lastIndexOf('/') + 1)) ?? [];
+    const tail = w.includes('/') ? same.filter((p) => p.endsWith(`/${w}`)) : same;
+    if (tail.length === 1) return { image: tail[0] };
+    if (tail.length > 1) return { ambiguous: tail };
+    return { missing: true };
   };
 }
+
+/** A JSON value as a row of a table: an object, or a reason why it is not one. */
+function asRow(value: unknown): Record<string, unknown> | string {
+  if (value === null) return 'line is null, not an object';
+  if (Array.isArray(value)) return 'line is a list, not an object';
+  if (typeof value !== 'object') return `line is a ${typeof value}, not an object`;
+  return value as Record<string, unknown>;
+}
+
+/** A row's own value of a column (never one of Object.prototype's). */
+function cell(row: Record<string, unknown>, column: string): unknown {
+  return Object.hasOwn(row, column) ? row[column] : undefined;
+}
+
+/** The part of a COCO captions file this app reads; everything else in it is ignored. */
+const CocoImage = v.object({ id: v.union([v.number(), v.string()]), file_name: v.pipe(v.string(), v.minLength(1)) });
+const CocoAnnotation = v.object({ image_id: v.union([v.number(), v.string()]), caption: v.string() });
 
 function pickColumn(columns: string[], candidates: string[]): string[] {
   const lower = columns.map((c) => c.trim().toLowerCase());
@@ -113,13 +161,20 @@ function readTable(
       .split(/\r?\n/)
       .forEach((line, i) => {
         if (!line.trim()) return;
+        let value: unknown;
         try {
-          rows.push(JSON.parse(line) as Record<string, unknown>);
+          value = JSON.parse(line);
         } catch {
           entries.push({ path: `${file}:${i + 1}`, reason: 'line is not valid JSON', action: 'skipped' });
+          return;
         }
+        const row = asRow(value);
+        if (typeof row === 'string') entries.push({ path: `${file}:${i + 1}`, reason: row, action: 'skipped' });
+        else rows.push(row);
       });
-    columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const seen = new Set<string>();
+    for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
+    columns = [...seen];
   } else {
     const parsed = Papa.parse<Record<string, string>>(stripBom(text), {
       header: true,
@@ -156,19 +211,21 @@ function readTable(
   const byImage = new Map<string, Sample>();
   rows.forEach((row, i) => {
     const where = `${file}:${i + 2}`;
-    const written = row[pathCol];
+    const written = cell(row, pathCol);
     if (typeof written !== 'string' || !written.trim()) {
       entries.push({ path: where, reason: `row has no ${pathCol}`, action: 'skipped' });
       return;
     }
-    const image = resolve(written, file);
-    if (!image) {
-      entries.push({ path: where, reason: `image ${written} does not exist`, action: 'skipped' });
+    const found = resolve(written, file);
+    if (!('image' in found)) {
+      entries.push({ path: where, reason: unresolved(written, found), action: 'skipped' });
       return;
     }
-    const raw = row[capCol];
+    const image = found.image;
+    const raw = cell(row, capCol);
     const captions = (Array.isArray(raw) ? raw : [raw]).filter((c): c is string => typeof c === 'string').map((c) => c.trim());
-    const label = labelCol && row[labelCol] !== undefined && row[labelCol] !== '' ? String(row[labelCol]) : undefined;
+    const rawLabel = labelCol ? cell(row, labelCol) : undefined;
+    const label = rawLabel !== undefined && rawLabel !== null && rawLabel !== '' && typeof rawLabel !== 'object' ? String(rawLabel) : undefined;
     const s = byImage.get(image) ?? { imagePath: image, captions: [], label, split: splitOf(image) };
     for (const c of captions) if (c) s.captions.push(c);
     if (captions.every((c) => !c)) entries.push({ path: where, reason: `empty caption for ${image}`, action: 'skipped' });
@@ -189,19 +246,35 @@ function readCoco(file: string, json: { images: unknown[]; annotations: unknown[
   const entries: ReportEntry[] = [];
   const resolve = makeResolver(images);
   const byId = new Map<unknown, Sample>();
-  for (const im of json.images as { id: unknown; file_name?: string }[]) {
-    if (!im.file_name) continue;
-    const path = resolve(im.file_name, file);
-    if (!path) {
-      entries.push({ path: `${file}: image ${im.id}`, reason: `image ${im.file_name} does not exist`, action: 'skipped' });
+  let badImages = 0;
+  let badAnnotations = 0;
+  json.images.forEach((raw, i) => {
+    const parsed = v.safeParse(CocoImage, raw);
+    if (!parsed.success) {
+      if (badImages++ < 50)
+        entries.push({ path: `${file}: images[${i}]`, reason: `not an image record (${v.summarize(parsed.issues).split('\n')[0]}); COCO images need id and file_name`, action: 'skipped' });
+      return;
+    }
+    const im = parsed.output;
+    const found = resolve(im.file_name, file);
+    if (!('image' in found)) {
+      entries.push({ path: `${file}: image ${im.id}`, reason: unresolved(im.file_name, found), action: 'skipped' });
+      return;
+    }
+    byId.set(im.id, { imagePath: found.image, captions: [], split: splitOf(found.image) });
+  });
+  for (const raw of json.annotations) {
+    const parsed = v.safeParse(CocoAnnotation, raw);
+    if (!parsed.success) {
+      badAnnotations++;
       continue;
     }
-    byId.set(im.id, { imagePath: path, captions: [], split: splitOf(path) });
+    const s = byId.get(parsed.output.image_id);
+    if (s && parsed.output.caption.trim()) s.captions.push(parsed.output.caption.trim());
   }
-  for (const a of json.annotations as { image_id: unknown; caption?: string }[]) {
-    const s = byId.get(a.image_id);
-    if (s && typeof a.caption === 'string' && a.caption.trim()) s.captions.push(a.caption.trim());
-  }
+  if (badImages > 50) entries.push({ path: `${file}: images`, reason: `${badImages} image records in all are not {id, file_name}`, action: 'skipped' });
+  if (badAnnotations > 0)
+    entries.push({ path: `${file}: annotations`, reason: `${badAnnotations} annotations are not {image_id, caption} and were ignored`, action: 'skipped' });
   const samples = [...byId.values()];
   for (const s of samples) if (s.captions.length === 0) entries.push({ path: s.imagePath, reason: 'no caption in the annotations', action: 'skipped' });
   return { format: 'coco', detail: `${file}: ${json.images.length} images, ${json.annotations.length} captions`, samples: samples.filter((s) => s.captions.length > 0), entries };
@@ -211,9 +284,16 @@ function readCoco(file: string, json: { images: unknown[]; annotations: unknown[
  * Pairs images with captions. `readText` returns the text of one of the entries. Files that are neither images nor
  * caption sources are reported as skipped; images without a caption are reported.
  */
-export async function detectSamples(entries: SourceEntry[], readText: (path: string) => Promise<string>, opts: DetectOptions): Promise<Detection> {
+export async function detectSamples(entries: SourceEntry[], readAny: (path: string) => Promise<string>, opts: DetectOptions): Promise<Detection> {
   const report: ReportEntry[] = [];
   const paths = entries.map((e) => normalisePath(e.path));
+  const sizes = new Map(entries.map((e, i) => [paths[i], e.size]));
+  const readText = async (path: string): Promise<string> => {
+    const cap = ['txt', 'caption'].includes(extension(path)) ? MAX_CAPTION_FILE_BYTES : MAX_TABLE_BYTES;
+    const size = sizes.get(path) ?? 0;
+    if (size > cap) throw new FormatError(`${path} is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${cap / 1024 / 1024} MB cap for a ${extension(path)} file`);
+    return readAny(path);
+  };
   const images = paths.filter(isImagePath);
   const captionFiles = new Set(paths.filter((p) => ['txt', 'caption'].includes(extension(p))));
   const tables = paths.filter((p) => ['csv', 'tsv', 'jsonl'].includes(extension(p)));
@@ -235,13 +315,13 @@ export async function detectSamples(entries: SourceEntry[], readText: (path: str
   let found: Detection | undefined;
   for (const file of jsons) {
     try {
-      const j = JSON.parse(stripBom(await readText(file))) as { images?: unknown; annotations?: unknown };
-      if (Array.isArray(j.images) && Array.isArray(j.annotations)) {
+      const j = JSON.parse(stripBom(await readText(file))) as { images?: unknown; annotations?: unknown } | null;
+      if (j && typeof j === 'object' && Array.isArray(j.images) && Array.isArray(j.annotations)) {
         found = readCoco(file, j as { images: unknown[]; annotations: unknown[] }, usable);
         break;
       }
-    } catch {
-      report.push({ path: file, reason: 'JSON file does not parse', action: 'skipped' });
+    } catch (err) {
+      report.push({ path: file, reason: err instanceof FormatError ? err.message : 'JSON file does not parse', action: 'skipped' });
     }
   }
   const chosenTable = opts.columns?.file;
@@ -251,7 +331,14 @@ export async function detectSamples(entries: SourceEntry[], readText: (path: str
     const order = chosenTable ? [chosenTable] : [...metadata, ...tables.filter((t) => !metadata.includes(t))];
     for (const file of order) {
       const format = metadata.includes(file) ? 'imagefolder-metadata' : 'csv';
-      const d = readTable(file, await readText(file), usable, file === chosenTable ? opts.columns : undefined, format);
+      let text: string;
+      try {
+        text = await readText(file);
+      } catch (err) {
+        report.push({ path: file, reason: err instanceof Error ? err.message : String(err), action: 'skipped' });
+        continue;
+      }
+      const d = readTable(file, text, usable, file === chosenTable ? opts.columns : undefined, format);
       if (d.format !== 'none') {
         found = d;
         break;
@@ -265,7 +352,13 @@ export async function detectSamples(entries: SourceEntry[], readText: (path: str
       const s = stem(p);
       const txt = captionFiles.has(`${s}.txt`) ? `${s}.txt` : captionFiles.has(`${s}.caption`) ? `${s}.caption` : undefined;
       if (!txt) continue;
-      const text = (await readText(txt)).replace(/^\ufeff/, '');
+      let text: string;
+      try {
+        text = (await readText(txt)).replace(/^\ufeff/, '');
+      } catch (err) {
+        report.push({ path: p, reason: err instanceof Error ? err.message : String(err), action: 'skipped' });
+        continue;
+      }
       const captions = text
         .split(/\r?\n/)
         .map((l) => l.trim())
@@ -280,7 +373,7 @@ export async function detectSamples(entries: SourceEntry[], readText: (path: str
   if (!found) {
     const labelled = usable
       .map((p) => {
-        const parts = p.split('/').slice(0, -1).filter((part) => !SPLIT_NAMES[part.toLowerCase()]);
+        const parts = p.split('/').slice(0, -1).filter((part) => !SPLIT_NAMES.has(part.toLowerCase()));
         return { p, label: parts[parts.length - 1] };
       })
       .filter((x) => x.label);
@@ -300,7 +393,8 @@ export async function detectSamples(entries: SourceEntry[], readText: (path: str
   }
   // A table whose header we could not read is reported, and offered for the user to pick its columns.
   found ??= { format: 'none', detail: '', samples: [], entries: [], table: tableFailure?.table };
-  report.push(...found.entries, ...(tableFailure?.entries ?? []));
+  for (const e of found.entries) report.push(e);
+  for (const e of tableFailure?.entries ?? []) report.push(e);
 
   const used = new Set(found.samples.map((s) => s.imagePath));
   const reported = new Set(report.map((r) => r.path));

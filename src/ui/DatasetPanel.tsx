@@ -5,7 +5,9 @@ import type { DatasetPreview as Preview, DatasetSummary, LoadOptions, LoadProgre
 import { TargetViewer } from './TargetViewer';
 import { DatasetPreview } from './DatasetPreview';
 import { describeSource, fromDataTransfer, fromDirectoryPicker, fromFileList, hasDirectoryPicker } from './collectFiles';
+import { ErrorBoundary } from './ErrorBoundary';
 import { LoadReportView } from './LoadReportView';
+import { SafeText } from './safeText';
 import type { TrainingView } from './useTraining';
 
 export const DEMO_URL = new URL(`${import.meta.env.BASE_URL}demo/fluent-emoji-flat.zip`, window.location.href).href;
@@ -42,7 +44,10 @@ function Progress({ p, onCancel }: { p?: LoadProgress; onCancel: () => void }) {
 function Summary({ d }: { d: DatasetSummary }) {
   return (
     <p data-testid="dataset-summary">
-      <b>{d.name}</b>: {d.trainSize} training and {d.heldOutSize} held-out images ({d.heldOutBy}) at {d.imageSize}×{d.imageSize}
+      <b>
+        <SafeText text={d.name} max={120} />
+      </b>
+      : {d.trainSize} training and {d.heldOutSize} held-out images ({d.heldOutBy}) at {d.imageSize}×{d.imageSize}
       {d.labels > 0 && `, ${d.labels} labels`}. X-Sample graph: {d.graph}.
     </p>
   );
@@ -79,13 +84,25 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
       window.removeEventListener('drop', drop);
     };
   }, []);
+  /** What an <input type=file> gave: an empty folder still loads, so that the report says it is empty. */
+  const fromInput = (input: HTMLInputElement, what: string) => {
+    const files = input.files ? fromFileList(input.files) : [];
+    load(files, files.length > 0 ? describeSource(files) : what);
+    input.value = ''; // choosing the same folder again is a new load
+  };
   const busy = disabled || view.loading;
   return (
     <section className="panel" aria-label="Dataset">
       <h2>Dataset</h2>
       {view.dataset ? <Summary d={view.dataset} /> : !view.loading && <p>No dataset yet.</p>}
-      <DatasetPreview dataset={view.dataset} fetchPreview={fetchPreview} selected={selected} onSelect={setSelected} />
-      {view.dataset && <TargetViewer index={selected} tauS={tauS} graphKind={view.dataset.graph} fetchNeighbours={fetchNeighbours} />}
+      <ErrorBoundary name="The dataset preview">
+        <DatasetPreview dataset={view.dataset} fetchPreview={fetchPreview} selected={selected} onSelect={setSelected} />
+      </ErrorBoundary>
+      {view.dataset && (
+        <ErrorBoundary name="The X-Sample target viewer">
+          <TargetViewer index={selected} tauS={tauS} graphKind={view.dataset.graph} fetchNeighbours={fetchNeighbours} />
+        </ErrorBoundary>
+      )}
       {view.graphProgress && (
         <div className="load-progress" data-testid="graph-progress">
           <progress max={view.graphProgress.total} value={view.graphProgress.done} />
@@ -110,7 +127,7 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
             className="visually-hidden"
             disabled={busy}
             data-testid="folder-input"
-            onChange={(e) => e.target.files && e.target.files.length > 0 && load(fromFileList(e.target.files))}
+            onChange={(e) => fromInput(e.target, 'the chosen folder')}
           />
         </label>
         <label className={`button${busy ? ' disabled' : ''}`}>
@@ -122,7 +139,7 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
             disabled={busy}
             accept="image/*,.zip,.csv,.tsv,.jsonl,.json,.txt,.caption"
             data-testid="files-input"
-            onChange={(e) => e.target.files && e.target.files.length > 0 && load(fromFileList(e.target.files))}
+            onChange={(e) => fromInput(e.target, 'the chosen files')}
           />
         </label>
         {hasDirectoryPicker() && (
@@ -143,12 +160,15 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
         Class caption <input value={template} onChange={(e) => setTemplate(e.target.value)} data-testid="class-template" />
       </label>
       {view.loading && <Progress p={view.loadProgress} onCancel={onCancel} />}
-      {view.report && (
-        <LoadReportView
-          report={view.report}
-          table={view.table}
-          onPickColumns={(columns) => last.current && onLoadFiles(last.current.files, last.current.source, opts(columns))}
-        />
+      {/* A load in progress hides the last report: what shows afterwards is this load's own, or its error. */}
+      {view.report && !view.loading && (
+        <ErrorBoundary name="The load report">
+          <LoadReportView
+            report={view.report}
+            table={view.table}
+            onPickColumns={(columns) => last.current && onLoadFiles(last.current.files, last.current.source, opts(columns))}
+          />
+        </ErrorBoundary>
       )}
       {view.dataset?.name === DEMO_NAME && (
         <p className="credit">

@@ -1,6 +1,10 @@
 import { useEffect, useState } from 'react';
 import type { TargetNeighbours } from '../worker/protocol';
 import { Thumbnail } from './DatasetPreview';
+import { markBidi, SafeText } from './safeText';
+
+/** A tooltip of user text: bidi-marked and clipped (a 100 kB caption makes no tooltip a page wide). */
+const tip = (...parts: string[]) => markBidi(parts.join('\n')).slice(0, 500);
 
 /**
  * The X-Sample target of one sample, made visible: its nearest neighbours in the caption graph with their weights
@@ -31,20 +35,27 @@ export function TargetViewer({
   return (
     <div className="target-viewer" data-testid="target-viewer" data-effective={t.effectiveNeighbours.toFixed(2)}>
       <p>
-        Target of <b>“{t.anchor.caption}”</b> at τ_s = {tauS}: {t.effectiveNeighbours.toFixed(1)} effective neighbours (entropy{' '}
+        Target of{' '}
+        <b>
+          “<SafeText text={t.anchor.caption} max={160} />”
+        </b>{' '}
+        at τ_s = {tauS}: {t.effectiveNeighbours.toFixed(1)} effective neighbours (entropy{' '}
         {t.entropy.toFixed(2)} nats).
       </p>
       <div className="target-row">
         <figure className="anchor">
-          <Thumbnail pixels={t.anchor.pixels} size={s} scale={Math.max(1, Math.round(48 / s))} title={`${t.anchor.caption}\n${t.anchor.id}`} />
+          <Thumbnail pixels={t.anchor.pixels} size={s} scale={Math.max(1, Math.round(48 / s))} title={tip(t.anchor.caption, t.anchor.id)} />
           <figcaption>anchor</figcaption>
         </figure>
         {t.neighbours.map((n) => (
           <figure key={n.index} data-testid="target-neighbour" data-weight={n.weight}>
-            <Thumbnail pixels={n.pixels} size={s} scale={Math.max(1, Math.round(48 / s))} title={`${n.caption}\nG = ${n.graph.toFixed(3)}\n${n.id}`} />
+            <Thumbnail pixels={n.pixels} size={s} scale={Math.max(1, Math.round(48 / s))} title={tip(n.caption, `G = ${n.graph.toFixed(3)}`, n.id)} />
             <div className="weight-bar" style={{ width: `${Math.max(2, n.weight * 100)}%` }} />
             <figcaption>
-              {(n.weight * 100).toFixed(1)}% <small>{n.caption}</small>
+              {(n.weight * 100).toFixed(1)}%{' '}
+              <small>
+                <SafeText text={n.caption} max={60} />
+              </small>
             </figcaption>
           </figure>
         ))}

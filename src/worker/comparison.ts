@@ -119,7 +119,13 @@ export class Comparison {
     const run = this.build(objective, snap.vocab ?? old?.model.tokenizer?.vocab);
     const step = snap.params ? Math.min(snap.step, run.model.cfg.steps) : 0;
     try {
-      if (snap.params) run.model.params.restore(snap.params);
+      if (snap.params) {
+        const own = new Set(run.model.params.names());
+        const foreign = Object.keys(snap.params).filter((n) => !own.has(n));
+        if (foreign.length > 0)
+          throw new Error(`it holds ${foreign.length} tensor(s) the ${objective} model does not have: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}`);
+        run.model.params.restore(snap.params);
+      }
       if (snap.params && snap.optimizer) run.trainer.optimizer.restore(snap.optimizer);
     } catch (err) {
       disposeRun(run);

@@ -236,6 +236,11 @@ export interface TrainerApi {
    * test and for users to try it): on a GPU backend the runs move to WASM and the step is retried on the same batch.
    */
   simulateBackendFailure(): Promise<void>;
+  /**
+   * Makes the next step start from NaN weights (for the NaN guard's tests): its loss is NaN, the run goes back to its
+   * last good weights and pauses with an error that says so.
+   */
+  simulateNonFiniteLoss(): Promise<void>;
 }
 
 /** A question for "Try it": an image (RGB at the dataset's size), one of the dataset's images, or a text. */

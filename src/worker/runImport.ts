@@ -1,9 +1,11 @@
-import { CheckpointError, type CheckpointMeta, configMismatch, importTfjs } from '../core/checkpoint';
+import { CheckpointError, type CheckpointMeta, configMismatch, importTfjs, parseModelJson } from '../core/checkpoint';
 import type { TrainConfig } from '../core/config';
 import type { ImageSet } from '../core/dataset';
 import type { ParamSnapshot } from '../core/params';
 import type { SourceFile } from './protocol';
 import { expandSources } from './sourceFiles';
+
+const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 
 /**
  * Exported weights from the files the user chose (the export's zip, or model.json and its weights file), checked
@@ -14,16 +16,33 @@ export async function readCheckpoint(
   config: TrainConfig,
   data: ImageSet,
 ): Promise<{ meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> }> {
-  const { files } = await expandSources(input);
+  try {
+    return await read(input, config, data);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw err;
+    const what = input.length === 1 ? input[0].path : `${input.length} files`;
+    throw new CheckpointError(`${what}: cannot be imported (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`);
+  }
+}
+
+async function read(input: SourceFile[], config: TrainConfig, data: ImageSet): Promise<{ meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> }> {
+  const { files, broken } = await expandSources(input);
   const modelFile = files.find((f) => f.path === 'model.json' || f.path.endsWith('/model.json'));
-  if (!modelFile) throw new CheckpointError(`no model.json among ${files.map((f) => f.path).join(', ') || 'the files'}`);
+  if (!modelFile) {
+    const seen = files.slice(0, 10).map((f) => f.path).join(', ') + (files.length > 10 ? `, … (${files.length} files)` : '');
+    const why = broken.length > 0 ? `; ${broken[0].path}: ${broken[0].reason}` : '';
+    throw new CheckpointError(`no model.json among ${seen || 'the files'}${why}`);
+  }
+  if (modelFile.blob.size > MAX_MODEL_JSON_BYTES) throw new CheckpointError(`${modelFile.path} is ${(modelFile.blob.size / 1e6).toFixed(0)} MB; a model.json of this app is well under ${MAX_MODEL_JSON_BYTES / 1e6} MB`);
   const text = await modelFile.blob.text();
-  const paths: string[] = (JSON.parse(text).weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths);
+  const { json } = parseModelJson(text, modelFile.path);
+  const paths = json.weightsManifest.flatMap((g) => g.paths);
   const dir = modelFile.path.slice(0, modelFile.path.lastIndexOf('/') + 1);
   const weightFile = files.find((f) => paths.some((p) => f.path === dir + p || f.path.endsWith(`/${p}`) || f.path === p));
-  if (!weightFile) throw new CheckpointError(`model.json names ${paths.join(', ')}, which is not among the files: choose both files, or the zip`);
-  const { meta, snapshot } = importTfjs(text, await weightFile.blob.arrayBuffer());
+  if (!weightFile) throw new CheckpointError(`${modelFile.path} names ${paths.join(', ')}, which is not among the files: choose both files, or the zip`);
+  const { meta, snapshot } = importTfjs(text, await weightFile.blob.arrayBuffer(), { model: modelFile.path, weights: weightFile.path });
   const problems = configMismatch(meta.config.model, config.model);
+  // Weights the model does not have (or lacks) are named now, before any run is touched.
   if (problems.length > 0) throw new CheckpointError(`these weights do not fit the current model: ${problems.join('; ')}. Set the model to match, then import again.`);
   if (meta.config.model.imageSize !== data.imageSize) throw new CheckpointError(`the checkpoint expects ${meta.config.model.imageSize}px images; the dataset is at ${data.imageSize}px`);
   return { meta, snapshot };

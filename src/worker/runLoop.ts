@@ -1,12 +1,17 @@
+import type { ObjectiveName } from '../core/config';
 import * as tf from '../core/tf';
 import type { StepReport } from '../core/trainer';
-import type { Comparison } from './comparison';
+import { firstNonFinite } from '../data/validation';
+import type { Comparison, Run, RunSnapshot } from './comparison';
 import type { Device } from './deviceFallback';
 import type { EventSink, RunState } from './protocol';
 import type { RunReports } from './runReports';
 import { SAVE_EVERY } from './savedRuns';
 
 const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** How often (steps) the loop keeps an in-memory copy of every run's last good weights, to go back to after a NaN. */
+export const GOOD_EVERY = 10;
 
 export interface LoopParts {
   emit: EventSink;
@@ -30,6 +35,12 @@ export class RunLoop {
   state: RunState = 'idle';
   private loop?: Promise<void>;
   private failNext = false;
+  private poisonNext = false;
+  /**
+   * Each run's last weights known to be finite, taken every GOOD_EVERY steps, with the step report they follow: they
+   * belong to the run whose history still holds that very report (a run rebuilt from elsewhere does not).
+   */
+  private readonly good = new Map<ObjectiveName, { snap: RunSnapshot; report: StepReport }>();
 
   constructor(private readonly p: LoopParts) {}
 
@@ -66,6 +77,41 @@ export class RunLoop {
     this.failNext = true;
   }
 
+  /** The next step of the first run starts from NaN weights, so its loss is NaN (for the tests of the NaN guard). */
+  simulateNonFiniteLoss(): void {
+    this.poisonNext = true;
+  }
+
+  /** Keeps a copy of the run's weights when they are all finite (every GOOD_EVERY steps). */
+  private async keepGood(run: Run, report: StepReport): Promise<void> {
+    if (run.trainer.step % GOOD_EVERY !== 0) return;
+    const snap = await this.p.runs.snapshot(run);
+    if (Object.values(snap.params).some((p) => firstNonFinite(p.data, 1))) return; // not good: the older copy stays
+    this.good.set(run.objective, { snap: { step: snap.step, params: snap.params, optimizer: snap.optimizer }, report });
+  }
+
+  /**
+   * The loss of a step is NaN or infinite: the run goes back to its last good weights (or to its seed's, before
+   * any were kept) through Comparison.restoreRun, which also cuts its curves there; the loop pauses and says why.
+   * The run is never marked done on a NaN: resuming trains on from the restored step.
+   */
+  private nonFinite(run: Run, report: StepReport): void {
+    const { runs, emit } = this.p;
+    const kept = this.good.get(run.objective);
+    const snap: RunSnapshot = kept && kept.snap.step < report.step && run.history.includes(kept.report) ? kept.snap : { step: 0 };
+    runs.restoreRun(run.objective, snap);
+    const cfg = run.model.cfg;
+    const temperature = run.objective === 'xsample' || run.objective === 'simclr' ? `, or raise τ (now ${cfg.tau})` : '';
+    emit({
+      type: 'error',
+      message:
+        `${run.objective}: the loss became ${report.loss} at step ${report.step}; training paused and the run went back to ` +
+        `${snap.params ? `its weights of step ${snap.step}` : 'its initial weights (step 0)'}. Lower the learning rate (now ${cfg.lr})${temperature}, ` +
+        'then press Start to resume.',
+    });
+    this.setState('paused');
+  }
+
   private async run(): Promise<void> {
     while (this.state === 'running') {
       await this.stepAll();
@@ -90,6 +136,12 @@ export class RunLoop {
           this.failNext = false;
           run.trainer.failNextStep(new Error('simulated loss of the GPU device'));
         }
+        if (this.poisonNext) {
+          this.poisonNext = false;
+          tf.tidy(() => {
+            for (const v of run.model.params.vars.values()) v.assign(tf.fill(v.shape, NaN));
+          });
+        }
         let report: StepReport;
         try {
           report = await run.trainer.trainStep();
@@ -97,6 +149,11 @@ export class RunLoop {
           if (attempt === 0 && (await device.recover(err))) continue;
           emit({ type: 'error', message: `training step failed: ${err instanceof Error ? err.message : String(err)}` });
           this.setState('paused');
+          return;
+        }
+        // The loss is read back every step already (the trainer awaits it, without blocking): checking it is free.
+        if (!Number.isFinite(report.loss)) {
+          this.nonFinite(run, report);
           return;
         }
         run.history.push(report);
@@ -107,6 +164,7 @@ export class RunLoop {
         if (report.step === 1 || report.step % vizEvery === 0 || run.trainer.done) await reports.visualise(run, run === runs.runs[0]);
         // A checkpoint that cannot be read back means the device is lost: move on now, from the last good one.
         await device.afterStep(run).catch((err: unknown) => device.recover(err));
+        await this.keepGood(runs.find(objective) ?? run, report).catch(() => undefined); // a lost device is the fallback's to handle
         break;
       }
     }

@@ -125,6 +125,10 @@ export class TrainingSession implements TrainerApi {
     this.loop.simulateFailure();
   }
 
+  async simulateNonFiniteLoss(): Promise<void> {
+    this.loop.simulateNonFiniteLoss();
+  }
+
   // ---- data, caption graph, config ----
 
   loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary> {

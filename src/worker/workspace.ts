@@ -7,7 +7,7 @@ import { Rng } from '../core/rng';
 import { makeShapesSet } from '../data/shapesSet';
 import { type CaptionGraph, targetNeighbours } from '../core/captionGraph';
 import type { RunGround } from './comparison';
-import { loadDataset } from './datasetLoader';
+import { loadDataset, unusableSet } from './datasetLoader';
 import { CaptionGraphSource } from './graphSource';
 import type {
   AssetUrls,
@@ -97,12 +97,11 @@ export class Workspace {
       (progress) => this.hooks.emit({ type: 'load-progress', progress }),
       () => this.loadCancelled || generation !== this.loadGeneration,
     );
+    // A set too small to train on is refused with the reason, in the report the page shows (the data loaded stays).
+    const unusable = result.set && unusableSet(result.set, HELD_OUT_FRACTION, this.config.seed);
+    if (unusable) result.report.entries.unshift({ path: source, reason: `not used: ${unusable}; the previous dataset stays`, action: 'skipped' });
     this.hooks.emit({ type: 'load-report', report: result.report, table: result.table });
-    if (!result.set) return { report: result.report, table: result.table };
-    if (setSize(result.set) < 2) {
-      result.report.entries.push({ path: source, reason: `only ${setSize(result.set)} image could be used; training needs at least 2`, action: 'skipped' });
-      return { report: result.report, table: result.table };
-    }
+    if (!result.set || unusable) return { report: result.report, table: result.table };
     const format = result.report.format === 'none' ? 'generated' : result.report.format;
     const summary = await this.useData(result.set, format, (size) => this.loadFiles(files, source, { ...opts, imageSize: size }));
     return { summary, report: result.report, table: result.table };

@@ -193,10 +193,13 @@ describe('loading while training, cancelling, orientation', () => {
       'rotated.txt': 'turned by its EXIF tag',
       'upright.jpg': Uint8Array.from(plain),
       'upright.txt': 'no EXIF tag',
+      // A third image: two would leave a training split of one, which is refused (issue 11).
+      'another.jpg': Uint8Array.from(plain),
+      'another.txt': 'another one without a tag',
     });
     await page.setInputFiles('[data-testid=folder-input]', rotated);
     await waitLoaded(page, 'exif');
-    expect((await reportOf(page)).images).toBe(2);
+    expect((await reportOf(page)).images).toBe(3);
     const corners = (name: string) =>
       page.evaluate((n) => {
         const c = [...document.querySelectorAll('[data-testid=dataset-preview] canvas')].find((el) => el.getAttribute('title')!.includes(n)) as HTMLCanvasElement;

@@ -36,6 +36,8 @@ describe('npm start (the dev server)', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    // The dev server sends its own CSP (inline React-refresh script and the HMR WebSocket allowed): no violation.
+    await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
     let loads = 0;
     page.on('load', () => loads++);
     await page.goto(`${server.resolvedUrls!.local[0]}#data=shapes&backend=wasm&objectives=clip,xsample&steps=4&batch=8&width=16&depth=1&heads=2`, { timeout: 240_000 }); // the first request waits for the cold pre-bundling
@@ -59,6 +61,10 @@ describe('npm start (the dev server)', () => {
     expect(await page.getAttribute('[data-testid=progress]', 'data-step')).toBe('4');
     expect(loads).toBe(1);
     expect(serverLog.filter((l) => /optimized dependencies changed|new dependencies optimized|reloading/i.test(l))).toEqual([]);
+
+    const response = await page.request.get(server.resolvedUrls!.local[0]);
+    expect(response.headers()['content-security-policy']).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    expect(response.headers()['x-content-type-options']).toBe('nosniff');
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);

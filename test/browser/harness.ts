@@ -10,6 +10,8 @@ export async function launch(): Promise<Browser> {
 export interface OpenedPage {
   page: Page;
   consoleErrors: string[];
+  /** Content-Security-Policy violations in the page since it opened (securitypolicyviolation events). */
+  cspViolations(): Promise<string[]>;
   /** Long main-thread tasks (ms) since the page opened, from PerformanceObserver('longtask'). */
   longTasks(): Promise<{ start: number; duration: number }[]>;
 }
@@ -25,8 +27,10 @@ export async function openApp(browser: Browser, hash: string): Promise<OpenedPag
   // The app asks (window.confirm) before an action discards a run that has trained: the tests say yes.
   page.on('dialog', (d) => void d.accept());
   await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+    const w = window as unknown as { __longTasks: { start: number; duration: number }[]; __cspViolations: string[] };
     w.__longTasks = [];
+    w.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__cspViolations.push(`${e.violatedDirective}: ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`));
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
@@ -35,6 +39,7 @@ export async function openApp(browser: Browser, hash: string): Promise<OpenedPag
   return {
     page,
     consoleErrors,
+    cspViolations: () => page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
     longTasks: () => page.evaluate(() => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks),
   };
 }
