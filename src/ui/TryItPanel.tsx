@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
+import { rgbaToRgb } from '../core/pixels';
 import type { TryQuery, TryResult } from '../worker/protocol';
 import { Thumbnail } from './DatasetPreview';
 import { objectiveSpec } from '../core/registry';
@@ -14,14 +15,7 @@ export async function imageToPixels(file: Blob, size: number): Promise<Uint8Arra
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, size, size);
   bitmap.close();
-  const rgba = ctx.getImageData(0, 0, size, size).data;
-  const rgb = new Uint8Array(size * size * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-    rgb[j] = rgba[i];
-    rgb[j + 1] = rgba[i + 1];
-    rgb[j + 2] = rgba[i + 2];
-  }
-  return rgb;
+  return rgbaToRgb(ctx.getImageData(0, 0, size, size).data);
 }
 
 const BY: Record<TryResult['answers'][number]['by'], string> = {

@@ -1,4 +1,5 @@
 import { imageSize } from 'image-size';
+import { rgbaToRgb } from '../core/pixels';
 
 /** Images larger than this are skipped before decoding (a 10,000 × 10,000 image needs 400 MB to decode). */
 export const MAX_PIXELS = 50_000_000;
@@ -54,14 +55,7 @@ export async function decodeImage(blob: Blob, S: number): Promise<Decoded> {
     ctx.fillRect(0, 0, S, S);
     ctx.drawImage(square, 0, 0);
     square.close();
-    const rgba = ctx.getImageData(0, 0, S, S).data;
-    const pixels = new Uint8Array(S * S * 3);
-    for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-      pixels[j] = rgba[i];
-      pixels[j + 1] = rgba[i + 1];
-      pixels[j + 2] = rgba[i + 2];
-    }
-    return { pixels, width, height };
+    return { pixels: rgbaToRgb(ctx.getImageData(0, 0, S, S).data), width, height };
   } finally {
     bitmap.close();
   }

@@ -117,3 +117,10 @@ describe('config', () => {
     expect(errors.some((e) => e.includes('not a multiple of patchSize'))).toBe(true);
   });
 });
+
+describe('pixels', () => {
+  it('drops the alpha channel of canvas bytes, keeping RGB order', async () => {
+    const { rgbaToRgb } = await import('../../src/core/pixels');
+    expect(Array.from(rgbaToRgb(new Uint8ClampedArray([1, 2, 3, 255, 4, 5, 6, 0])))).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
