@@ -93,14 +93,4 @@ describe('fused WebGPU kernels', () => {
       expect(fused.kernels).toBeLessThan(composite.kernels / 2);
     }
   });
-
-  // Slow on SwiftShader (about 10 s a step): only on request, XSP_BENCH=1.
-  it.runIf(!!process.env.XSP_BENCH)('bench config: kernels and ms per step, composite and fused', async () => {
-    for (const objective of ['clip', 'xsample']) {
-      for (const fused of [false, true]) {
-        const r = await page.evaluate(([o, f]) => window.__xspFused.kernelsPerStep(o as string, f as boolean), [objective, fused] as const);
-        console.log(`bench ${objective} ${fused ? 'fused' : 'composite'}: ${r.kernels} kernels/step, ${r.dispatches} dispatches/step, ${r.ms.toFixed(0)} ms/step, loss ${r.loss.toFixed(4)}`);
-      }
-    }
-  }, 900_000);
 });
