@@ -1,6 +1,7 @@
 // `npm run bench`: times training steps of the built app's worker in headless Chromium, per backend.
 // Flags: --batch --width --depth --heads --image --patch --steps --objectives clip,xsample
-//        --backends webgpu,wasm,cpu --json FILE. Prints numbers; never passes or fails on time.
+//        --backends webgpu,wasm,cpu --json FILE --threads N (WASM threads; 0, the default, is the app's automatic
+//        count). Prints numbers; never passes or fails on time.
 //        --panel SECONDS: instead, train the demo set at the default settings for that long and print how long each
 //        chart redraw held the main thread (the "plot-redraw <chart>" measures) and every long task (> 50 ms).
 //        --cold-runs N (default 1; 0 skips it): the time to the first picture from a cold page load, in a fresh
@@ -26,6 +27,7 @@ const { values: a } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     panel: { type: 'string' },
     'cold-runs': { type: 'string', default: '1' },
+    threads: { type: 'string', default: '0' },
   },
 });
 
@@ -39,7 +41,7 @@ if (a.panel) {
 const cold = [];
 for (let i = 0; i < Number(a['cold-runs']); i++) cold.push(await coldStart());
 const page = await browser.newPage();
-await page.goto(app.appUrl('#backend=wasm'));
+await page.goto(app.appUrl(`#backend=wasm&threads=${Number(a.threads)}`));
 await page.waitForSelector('[data-testid=start]:not([disabled])', { timeout: 60_000 });
 
 const request = {
