@@ -1,6 +1,7 @@
 import Papa from 'papaparse';
 import * as v from 'valibot';
 import { extension, type FormatName, isImagePath, type ReportEntry, stem } from './loadReport';
+import { makeResolver, normalisePath, SPLIT_NAMES, splitOf, unresolved } from './pathResolver';
 
 /**
  * Recognises how a folder pairs images with captions and returns the pairs. DOM-free: it sees paths and can read
@@ -60,64 +61,6 @@ const PATH_COLUMNS = ['filepath', 'file_name', 'filename', 'image', 'image_path'
 const CAPTION_COLUMNS = ['title', 'text', 'caption', 'captions', 'description', 'sentence', 'prompt', 'alt', 'label_text'];
 const LABEL_COLUMNS = ['label', 'class', 'category', 'class_name', 'labels'];
 // A Map, not an object: a folder named "constructor" or "__proto__" is a folder, not one of Object's properties.
-const SPLIT_NAMES = new Map<string, 'train' | 'heldout'>([
-  ['train', 'train'],
-  ['training', 'train'],
-  ['val', 'heldout'],
-  ['valid', 'heldout'],
-  ['validation', 'heldout'],
-  ['test', 'heldout'],
-]);
-
-/** The split a path's folders name, if any. */
-export function splitOf(path: string): 'train' | 'heldout' | undefined {
-  for (const part of path.split('/').slice(0, -1)) {
-    const s = SPLIT_NAMES.get(part.toLowerCase());
-    if (s) return s;
-  }
-  return undefined;
-}
-
-function normalisePath(p: string): string {
-  return p.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
-}
-
-/** A path written in a caption file resolves to one image, to several (ambiguous), or to none. */
-export type Resolved = { image: string } | { ambiguous: string[] } | { missing: true };
-
-/** Describes what a written path did not resolve to, for the report. */
-function unresolved(written: string, r: Exclude<Resolved, { image: string }>): string {
-  if ('ambiguous' in r)
-    return `image ${written} is ambiguous: ${r.ambiguous.length} files match (${r.ambiguous.slice(0, 3).join(', ')}${r.ambiguous.length > 3 ? ', …' : ''}); write its folder too`;
-  return `image ${written} does not exist`;
-}
-
-/**
- * Finds an image among the entries by a path written in a caption file: exact, relative to that file, then by its
- * tail or its name, where those name one file only. Indexed by name, so a table of N rows costs O(N), not O(N²).
- */
-function makeResolver(images: string[]) {
-  const exact = new Set(images);
-  const byName = new Map<string, string[]>();
-  for (const p of images) {
-    const name = p.slice(p.lastIndexOf('/') + 1);
-    const list = byName.get(name);
-    if (list) list.push(p);
-    else byName.set(name, [p]);
-  }
-  return (written: string, relativeTo: string): Resolved => {
-    const w = normalisePath(written.trim());
-    if (exact.has(w)) return { image: w };
-    const dir = relativeTo.includes('/') ? relativeTo.slice(0, relativeTo.lastIndexOf('/') + 1) : '';
-    if (exact.has(dir + w)) return { image: dir + w };
-    const same = byName.get(w.slice(w.lastIndexOf('/') + 1)) ?? [];
-    const tail = w.includes('/') ? same.filter((p) => p.endsWith(`/${w}`)) : same;
-    if (tail.length === 1) return { image: tail[0] };
-    if (tail.length > 1) return { ambiguous: tail };
-    return { missing: true };
-  };
-}
-
 /** A JSON value as a row of a table: an object, or a reason why it is not one. */
 function asRow(value: unknown): Record<string, unknown> | string {
   if (value === null) return 'line is null, not an object';
