@@ -1,6 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DatasetPreview as Preview, DatasetSummary } from '../worker/protocol';
-import { markBidi } from './safeText';
 
 const COUNT = 24;
 
@@ -52,13 +51,13 @@ export function DatasetPreview({
           key={`${id}-${i}`}
           className={`thumb-button${selected === preview.indices[i] ? ' selected' : ''}`}
           onClick={() => onSelect?.(preview.indices[i])}
-          aria-label={`show the X-Sample target of ${markBidi(preview.captions[i])}`}
+          aria-label={`show the X-Sample target of ${preview.captions[i]}`}
         >
           <Thumbnail
             pixels={preview.pixels.subarray(i * per, (i + 1) * per)}
             size={preview.imageSize}
             scale={scale}
-            title={markBidi(`${preview.captions[i]}${preview.labels[i] ? ` [${preview.labels[i]}]` : ''}\n${id}`)}
+            title={`${preview.captions[i]}${preview.labels[i] ? ` [${preview.labels[i]}]` : ''}\n${id}`}
           />
         </button>
       ))}
