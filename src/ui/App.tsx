@@ -1,3 +1,4 @@
+import { SafeText } from './safeText';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ObjectiveName, Settings } from '../core/config';
 import { ConfigPanel } from './ConfigPanel';
@@ -225,12 +226,12 @@ export function App() {
           </div>
           {linkErrors.map((e) => (
             <p key={e} className="notice" data-testid="link-error">
-              the link&apos;s {e}; the default is used
+              the link&apos;s <SafeText text={e} max={2000} />; the default is used
             </p>
           ))}
           {[...view.notices].reverse().map((n) => (
             <p key={n} className="notice" data-testid="notice" data-raw={n}>
-              {humanNotice(n)}
+              <SafeText text={humanNotice(n)} max={2000} />
               {/* The × is drawn by CSS: the notice's text stays the sentence alone. */}
               <button className="dismiss" onClick={() => dismissNotice(n)} aria-label="dismiss this notice" title="dismiss" data-testid="dismiss-notice" />
             </p>
@@ -238,7 +239,10 @@ export function App() {
           {view.errors.length > 0 && (
             <div className="errors" role="alert" data-testid="errors">
               {view.errors.map((e) => (
-                <p key={e}>{e}</p>
+                <p key={e}>
+                  {/* Errors quote file names and captions: isolated, bidi controls shown as marks. */}
+                  <SafeText text={e} max={2000} />
+                </p>
               ))}
               <button onClick={dismissErrors}>Dismiss</button>
             </div>

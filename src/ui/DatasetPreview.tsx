@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DatasetPreview as Preview, DatasetSummary } from '../worker/protocol';
+import { markBidi } from './safeText';
 
 const COUNT = 24;
 
@@ -51,13 +52,13 @@ export function DatasetPreview({
           key={`${id}-${i}`}
           className={`thumb-button${selected === preview.indices[i] ? ' selected' : ''}`}
           onClick={() => onSelect?.(preview.indices[i])}
-          aria-label={`show the X-Sample target of ${preview.captions[i]}`}
+          aria-label={`show the X-Sample target of ${markBidi(preview.captions[i].slice(0, 200))}`}
         >
           <Thumbnail
             pixels={preview.pixels.subarray(i * per, (i + 1) * per)}
             size={preview.imageSize}
             scale={scale}
-            title={`${preview.captions[i]}${preview.labels[i] ? ` [${preview.labels[i]}]` : ''}\n${id}`}
+            title={markBidi(`${preview.captions[i].slice(0, 500)}${preview.labels[i] ? ` [${preview.labels[i]}]` : ''}\n${id}`)}
           />
         </button>
       ))}
