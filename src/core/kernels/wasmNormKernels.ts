@@ -17,15 +17,7 @@ export function registerWasmNormKernels(): void {
     const [ox, og, ob, oy] = [at(backend, x), at(backend, gamma), at(backend, beta), at(backend, out)];
     for (let r = 0; r < R; r++) {
       const base = ox + r * D;
-      let mean = 0;
-      for (let c = 0; c < D; c++) mean += h[base + c];
-      mean /= D;
-      let v = 0;
-      for (let c = 0; c < D; c++) {
-        const d = h[base + c] - mean;
-        v += d * d;
-      }
-      const rstd = 1 / Math.sqrt(v / D + eps);
+      const { mean, rstd } = rowStats(h, base, D, eps);
       const yb = oy + r * D;
       for (let c = 0; c < D; c++) h[yb + c] = (h[base + c] - mean) * rstd * h[og + c] + h[ob + c];
     }
@@ -51,15 +43,7 @@ export function registerWasmNormKernels(): void {
     for (let r = 0; r < R; r++) {
       const base = ox + r * D;
       const dbase = ody + r * D;
-      let mean = 0;
-      for (let c = 0; c < D; c++) mean += h[base + c];
-      mean /= D;
-      let v = 0;
-      for (let c = 0; c < D; c++) {
-        const d = h[base + c] - mean;
-        v += d * d;
-      }
-      const rstd = 1 / Math.sqrt(v / D + eps);
+      const { mean, rstd } = rowStats(h, base, D, eps);
       let a = 0;
       let b = 0;
       for (let c = 0; c < D; c++) {
@@ -253,4 +237,17 @@ export function registerWasmNormKernels(): void {
     return out;
   });
 
+}
+
+/** Mean and 1/√(variance + eps) of the D floats at `base` (one LayerNorm row), for the forward and the gradient. */
+function rowStats(h: Float32Array, base: number, D: number, eps: number): { mean: number; rstd: number } {
+  let mean = 0;
+  for (let c = 0; c < D; c++) mean += h[base + c];
+  mean /= D;
+  let v = 0;
+  for (let c = 0; c < D; c++) {
+    const d = h[base + c] - mean;
+    v += d * d;
+  }
+  return { mean, rstd: 1 / Math.sqrt(v / D + eps) };
 }
