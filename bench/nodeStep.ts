@@ -15,7 +15,7 @@ import { installWasmMatMul } from '../src/core/kernels/wasmMatMul';
 import { fusion } from '../src/core/kernels/webgpu';
 import { ContrastiveModel } from '../src/core/model';
 import * as tf from '../src/core/tf';
-import { Trainer } from '../src/core/trainer';
+import { timedSteps, Trainer } from '../src/core/trainer';
 import { makeShapesSet } from '../src/data/shapesSet';
 import { tfidfGraph } from '../src/text/tfidfGraph';
 import { type NodeBenchArgs, type NodeBenchBackend, parseNodeBenchArgs } from './args';
@@ -161,8 +161,7 @@ async function runOne(args: NodeBenchArgs, backend: NodeBenchBackend, objective:
   try {
     const losses: number[] = [];
     for (let i = 0; i < 2; i++) losses.push((await trainer.trainStep()).loss);
-    for (let i = 0; i < args.steps; i++) {
-      const r = await trainer.trainStep();
+    for (const r of await timedSteps(trainer, args.steps, backend === 'webgpu')) {
       result.stepMs.push(r.ms);
       losses.push(r.loss);
     }

@@ -26,6 +26,8 @@ export interface TrainableModel {
   afterStep(): void;
   /** Scalars worth plotting (for example CLIP's logit scale t), read after a step. */
   scalars(): Promise<Record<string, number>>;
+  /** The same scalars' stored values as tensors, to be read with the loss, and how the read values are reported. */
+  scalarReadout(): { tensors: tf.Tensor[]; report(values: ArrayLike<number>): Record<string, number> };
 }
 
 const MATHS: Maths = { tf, losses };
@@ -107,6 +109,14 @@ export class ContrastiveModel implements TrainableModel {
     const out: Record<string, number> = {};
     for (const s of this.spec.scalars) out[s.report] = s.read((await this.params.get(s.param).data())[0]);
     return out;
+  }
+
+  scalarReadout(): { tensors: tf.Tensor[]; report(values: ArrayLike<number>): Record<string, number> } {
+    const specs = this.spec.scalars;
+    return {
+      tensors: specs.map((s) => this.params.get(s.param)),
+      report: (values) => Object.fromEntries(specs.map((s, i) => [s.report, s.read(values[i])])),
+    };
   }
 
   dispose(): void {

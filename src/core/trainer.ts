@@ -29,6 +29,12 @@ export function historyRow(r: StepReport): HistoryRow {
   return { step: r.step, loss: r.loss, lr: r.lr, ms: r.ms, logitScale: r.scalars.logitScale };
 }
 
+/** A step recorded on the device, its report to come. */
+export interface QueuedStep {
+  step: number; // steps done once it completes, counting it
+  report: Promise<StepReport>;
+}
+
 /** What one step trains on: the images' indices, one caption each, and the random numbers of every view. */
 export interface Batch {
   indices: Int32Array;
@@ -48,6 +54,7 @@ export class Trainer {
   private readonly augRng: Rng;
   private pending?: Batch;
   private fault?: Error;
+  private lastDone = 0; // when the last queued step's read-back came back (performance.now())
   step = 0;
 
   constructor(
@@ -102,7 +109,13 @@ export class Trainer {
     if (fault) throw fault;
   }
 
-  async trainStep(): Promise<StepReport> {
+  /**
+   * Queues one step on the device and returns at once: its batch, forward, backward and AdamW are recorded, and the
+   * step counts as done. `report` resolves when the loss (and the scalars, in the same read) come back, so a caller
+   * can queue the next step before it waits (a GPU then never idles on a read-back). A step that fails while it is
+   * recorded throws here and keeps its batch for the retry; one that fails on the device rejects `report`.
+   */
+  queueStep(): QueuedStep {
     const t0 = performance.now();
     const batch = (this.pending ??= this.nextBatch());
     const { indices, captions, views } = batch;
@@ -119,24 +132,49 @@ export class Trainer {
       this.optimizer.apply(byName, lr);
       return value;
     });
-    const loss = (await lossTensor.data())[0];
-    lossTensor.dispose();
     this.model.afterStep();
+    const readout = this.model.scalarReadout();
+    // One read-back per step: the loss and the scalars after the step's clamp, as one small tensor.
+    const values = tf.tidy(() => tf.concat([tf.reshape(lossTensor, [1]), ...readout.tensors.map((t) => tf.reshape(t, [1]))]));
+    lossTensor.dispose();
     this.pending = undefined;
     this.step += 1;
-    const ms = performance.now() - t0;
-    return {
-      step: this.step,
-      epoch: this.sampler.epoch,
-      loss,
-      lr,
-      ms,
-      imagesPerSec: (indices.length * 1000) / ms,
-      scalars: await this.model.scalars(),
-    };
+    const step = this.step;
+    const epoch = this.sampler.epoch;
+    const report = values
+      .data()
+      .then((v) => {
+        const now = performance.now();
+        // A step queued while the one before was still running took from that one's end to its own.
+        const ms = now - Math.max(t0, this.lastDone);
+        this.lastDone = now;
+        return { step, epoch, loss: v[0], lr, ms, imagesPerSec: (indices.length * 1000) / ms, scalars: readout.report(v.subarray(1)) };
+      })
+      .finally(() => values.dispose());
+    return { step, report };
+  }
+
+  /** One step, waited for. */
+  async trainStep(): Promise<StepReport> {
+    return this.queueStep().report;
   }
 
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/**
+ * Trains `n` steps and returns their reports; with `ahead`, as the app's loop does on a GPU: each step is queued
+ * before the loss of the one before is read back (a report's `ms` is then the time between two completions).
+ */
+export async function timedSteps(trainer: Trainer, n: number, ahead: boolean): Promise<StepReport[]> {
+  const reports: StepReport[] = [];
+  let queued = n > 0 ? trainer.queueStep() : undefined;
+  for (let i = 0; i < n; i++) {
+    const next = ahead && i + 1 < n ? trainer.queueStep() : undefined;
+    reports.push(await queued!.report);
+    queued = next ?? (i + 1 < n ? trainer.queueStep() : undefined);
+  }
+  return reports;
 }

@@ -3,7 +3,7 @@ import { objectiveSpec } from '../core/registry';
 import { setSize } from '../core/dataset';
 import { ContrastiveModel } from '../core/model';
 import * as tf from '../core/tf';
-import { Trainer } from '../core/trainer';
+import { timedSteps, Trainer } from '../core/trainer';
 import { makeShapesSet } from '../data/shapesSet';
 import { tfidfGraph } from '../text/tfidfGraph';
 import type { Device } from './deviceFallback';
@@ -37,12 +37,9 @@ export async function runBenchmark(req: BenchmarkRequest, device: Device): Promi
       const trainer = new Trainer(model, set, cfg, pool);
       const losses: number[] = [];
       for (let i = 0; i < WARM_UP_STEPS; i++) losses.push((await trainer.trainStep()).loss);
-      const times: number[] = [];
-      for (let i = 0; i < req.steps; i++) {
-        const r = await trainer.trainStep();
-        times.push(r.ms);
-        losses.push(r.loss);
-      }
+      const reports = await timedSteps(trainer, req.steps, info.active === 'webgpu' || info.active === 'webgl');
+      const times = reports.map((r) => r.ms);
+      losses.push(...reports.map((r) => r.loss));
       const profile = await tf.profile(async () => {
         await trainer.trainStep();
       });

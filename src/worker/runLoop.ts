@@ -1,9 +1,9 @@
 import type { ObjectiveName } from '../core/config';
 import * as tf from '../core/tf';
-import type { StepReport } from '../core/trainer';
+import type { QueuedStep, StepReport } from '../core/trainer';
 import { firstNonFinite } from '../data/validation';
 import type { Comparison, Run, RunSnapshot } from './comparison';
-import type { Device } from './deviceFallback';
+import { type Device, GPU_CHECKPOINT_EVERY } from './deviceFallback';
 import type { EventSink, RunState } from './protocol';
 import type { RunReports } from './runReports';
 import { SAVE_EVERY } from './savedRuns';
@@ -41,6 +41,8 @@ export class RunLoop {
    * belong to the run whose history still holds that very report (a run rebuilt from elsewhere does not).
    */
   private readonly good = new Map<ObjectiveName, { snap: RunSnapshot; report: StepReport }>();
+  /** Steps queued before the previous one's loss was read (GPU backends), per objective, with the run they belong to. */
+  private readonly ahead = new Map<ObjectiveName, { run: Run; queued: QueuedStep }>();
 
   constructor(private readonly p: LoopParts) {}
 
@@ -84,7 +86,8 @@ export class RunLoop {
 
   /** Keeps a copy of the run's weights when they are all finite (every GOOD_EVERY steps). */
   private async keepGood(run: Run, report: StepReport): Promise<void> {
-    if (run.trainer.step % GOOD_EVERY !== 0) return;
+    // (a run with a step queued ahead is kept at a later round: its weights are not those of this report)
+    if (run.trainer.step % GOOD_EVERY !== 0 || run.trainer.step !== report.step) return;
     const snap = await this.p.runs.snapshot(run);
     if (Object.values(snap.params).some((p) => firstNonFinite(p.data, 1))) return; // not good: the older copy stays
     this.good.set(run.objective, { snap: { step: snap.step, params: snap.params, optimizer: snap.optimizer }, report });
@@ -113,6 +116,15 @@ export class RunLoop {
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.train();
+    } finally {
+      // Steps queued ahead when the loop stopped are done on the device: their reports join the histories now.
+      await this.stepAll(true);
+    }
+  }
+
+  private async train(): Promise<void> {
     while (this.state === 'running') {
       await this.stepAll();
       if (this.p.runs.done) {
@@ -120,39 +132,83 @@ export class RunLoop {
         await this.p.save();
         break;
       }
-      if (this.p.runs.runs.some((r) => r.trainer.step % SAVE_EVERY === 0)) await this.p.save();
+      if (this.p.runs.runs.some((r) => r.trainer.step % SAVE_EVERY === 0)) {
+        await this.stepAll(true); // a save keeps weights and histories of the same step
+        await this.p.save();
+      }
       await macrotask(); // lets pause / reset commands in
     }
   }
 
+  /**
+   * On a GPU, the step after this one may be queued before this one's loss is read back, when nothing has to happen
+   * between the two (no evaluation, picture, save, kept weights or device checkpoint after this step).
+   */
+  private mayQueueAhead(run: Run, step: number): boolean {
+    const { evalEvery, vizEvery, steps } = this.p.schedule();
+    if (this.state !== 'running' || !this.p.device.onGpu || step + 1 >= Math.min(steps, run.model.cfg.steps)) return false; // the last step is never queued ahead
+    const every = [evalEvery, vizEvery, SAVE_EVERY, GOOD_EVERY, GPU_CHECKPOINT_EVERY];
+    return step !== 1 && every.every((n) => step % n !== 0);
+  }
+
+  /** Drops every step queued ahead (its run is rebuilt or the loop stops); their results are never used. */
+  private dropAhead(objective?: ObjectiveName): void {
+    for (const [o, a] of this.ahead) {
+      if (objective && o !== objective) continue;
+      a.queued.report.catch(() => undefined);
+      this.ahead.delete(o);
+    }
+  }
+
+  /** The run's next step: the one queued ahead in the last round, else queued now. Throws where recording fails. */
+  private nextStep(run: Run): QueuedStep {
+    const a = this.ahead.get(run.objective);
+    this.ahead.delete(run.objective);
+    if (a && a.run === run) return a.queued;
+    if (a) a.queued.report.catch(() => undefined);
+    if (this.failNext) {
+      this.failNext = false;
+      run.trainer.failNextStep(new Error('simulated loss of the GPU device'));
+    }
+    if (this.poisonNext) {
+      this.poisonNext = false;
+      tf.tidy(() => {
+        for (const v of run.model.params.vars.values()) v.assign(tf.fill(v.shape, NaN));
+      });
+    }
+    return run.trainer.queueStep();
+  }
+
+  /** A step failed: on a GPU the runs move to WASM and go on (true); elsewhere the loop pauses with the error. */
+  private async failed(err: unknown, attempt: number): Promise<boolean> {
+    this.dropAhead();
+    if (attempt === 0 && (await this.p.device.recover(err))) return true;
+    this.p.emit({ type: 'error', message: `training step failed: ${err instanceof Error ? err.message : String(err)}` });
+    this.setState('paused');
+    return false;
+  }
+
   /** One step of every unfinished run (a run rebuilt after a failure is looked up again by its objective). */
-  private async stepAll(): Promise<void> {
-    const { runs, device, reports, emit } = this.p;
+  private async stepAll(onlyQueued = false): Promise<void> {
+    const { runs, reports, emit, device } = this.p;
     for (const objective of runs.objectives) {
+      if (onlyQueued && !this.ahead.has(objective)) continue;
       for (let attempt = 0; ; attempt++) {
         const run = runs.find(objective);
-        if (!run || run.trainer.done) break;
-        if (this.failNext) {
-          this.failNext = false;
-          run.trainer.failNextStep(new Error('simulated loss of the GPU device'));
-        }
-        if (this.poisonNext) {
-          this.poisonNext = false;
-          tf.tidy(() => {
-            for (const v of run.model.params.vars.values()) v.assign(tf.fill(v.shape, NaN));
-          });
-        }
+        if (!run || (run.trainer.done && !this.ahead.has(objective))) break;
         let report: StepReport;
         try {
-          report = await run.trainer.trainStep();
+          const queued = this.nextStep(run);
+          if (!onlyQueued && this.mayQueueAhead(run, queued.step)) this.ahead.set(objective, { run, queued: run.trainer.queueStep() });
+          report = await queued.report;
         } catch (err) {
-          if (attempt === 0 && (await device.recover(err))) continue;
-          emit({ type: 'error', message: `training step failed: ${err instanceof Error ? err.message : String(err)}` });
-          this.setState('paused');
+          if (await this.failed(err, attempt)) continue;
           return;
         }
-        // The loss is read back every step already (the trainer awaits it, without blocking): checking it is free.
+        // The loss is read back every step already (without blocking, and on a GPU while the next step runs):
+        // checking it is free.
         if (!Number.isFinite(report.loss)) {
+          this.dropAhead(objective);
           this.nonFinite(run, report);
           return;
         }
