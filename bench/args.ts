@@ -29,6 +29,8 @@ export interface NodeBenchArgs {
   wasmMatMul: 'simd' | 'tfjs';
   /** The fused kernels (src/core/kernels) on, or off for the composite ops, for a before/after. */
   fusion: 'on' | 'off';
+  /** tfjs's WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: dispatches recorded before a command buffer is submitted (tfjs: 15). */
+  submitBatch?: number;
 }
 
 export const DEFAULT_DAWN_OPTIONS = ['disable-dawn-features=timestamp_quantization'];
@@ -69,6 +71,7 @@ export function parseNodeBenchArgs(argv: string[]): NodeBenchArgs {
       top: { type: 'string', default: '10' },
       'wasm-matmul': { type: 'string', default: 'simd' },
       fusion: { type: 'string', default: 'on' },
+      'submit-batch': { type: 'string' },
     },
   });
   const args: NodeBenchArgs = {
@@ -88,6 +91,7 @@ export function parseNodeBenchArgs(argv: string[]): NodeBenchArgs {
     top: positiveInt('top', a.top),
     wasmMatMul: list('wasm-matmul', a['wasm-matmul'], ['simd', 'tfjs'] as const)[0],
     fusion: list('fusion', a.fusion, ['on', 'off'] as const)[0],
+    submitBatch: a['submit-batch'] === undefined ? undefined : positiveInt('submit-batch', a['submit-batch']),
   };
   if (args.image % args.patch !== 0) throw new Error(`--image ${args.image} is not a multiple of --patch ${args.patch}`);
   if (args.width % args.heads !== 0) throw new Error(`--width ${args.width} is not a multiple of --heads ${args.heads}`);

@@ -85,6 +85,7 @@ async function startWebGpu(args: NodeBenchArgs): Promise<BackendStart> {
   const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') || 'unnamed adapter';
   const timestamps = adapter.features.has('timestamp-query');
   await import('@tensorflow/tfjs-backend-webgpu');
+  if (args.submitBatch !== undefined) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', args.submitBatch);
   const ok = await activate('webgpu');
   const backend = ok ? (tf.backend() as unknown as { supportTimestampQuery?: boolean }) : undefined;
   return {
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
   }
   console.log(
     `config: batch ${args.batch}, image ${args.image}, patch ${args.patch}, width ${args.width}, depth ${args.depth}, heads ${args.heads}, text width ${args.textWidth}; ` +
-      `${args.steps} timed steps after 2 warm-up steps; fused kernels ${args.fusion}; node ${process.version}`,
+      `${args.steps} timed steps after 2 warm-up steps; fused kernels ${args.fusion}; submit batch ${args.submitBatch ?? 'tfjs default (15)'}; node ${process.version}`,
   );
   fusion.enabled = args.fusion === 'on';
   const results: RunResult[] = [];

@@ -90,6 +90,8 @@ else
   timeout 150 "${nb[@]}" --backends webgpu,wasm --fusion off $(json node-unfused.json)
   say "tfjs step, default bench config, wasm with tfjs's own matmul and no fused kernels (before this work)"
   timeout 100 "${nb[@]}" --backends wasm --wasm-matmul tfjs --fusion off $(json node-wasm-before.json)
+  say "tfjs step, default bench config on webgpu: WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE 1, 64, 256 (tfjs: 15)"
+  for n in 1 64 256; do timeout 60 "${nb[@]}" --backends webgpu --submit-batch "$n" $(json "node-submit-$n.json"); done
   if [ "$mode" != quick ]; then
     say "tfjs step, larger config on webgpu: batch 256, width 192, depth 6, heads 6, 5 timed steps"
     timeout 150 "${nb[@]}" --backends webgpu --batch 256 --width 192 --depth 6 --heads 6 --text-width 192 --image 32 --patch 4 --steps 5 $(json node-large.json)

@@ -9,6 +9,8 @@ describe('Node bench flags (npm run bench:gpu)', () => {
     expect(a.objectives).toEqual(['clip', 'xsample']);
     expect(a.backends).toEqual(['webgpu', 'wasm']);
     expect(a.dawn).toEqual(DEFAULT_DAWN_OPTIONS);
+    expect(a.submitBatch).toBeUndefined(); // tfjs's own WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
+    expect(parseNodeBenchArgs(['--submit-batch', '64']).submitBatch).toBe(64);
   });
 
   it('reads shapes, lists and Dawn options', () => {
@@ -25,6 +27,7 @@ describe('Node bench flags (npm run bench:gpu)', () => {
     expect(() => parseNodeBenchArgs(['--image', '30', '--patch', '4'])).toThrow(/multiple of --patch/);
     expect(() => parseNodeBenchArgs(['--heads', '6'])).toThrow(/--width 64 is not a multiple of --heads 6/);
     expect(() => parseNodeBenchArgs(['--width', '192', '--heads', '6'])).toThrow(/--text-width 64/);
+    expect(() => parseNodeBenchArgs(['--submit-batch', '0'])).toThrow(/--submit-batch/);
     expect(() => parseNodeBenchArgs(['--bogus'])).toThrow();
   });
 });
