@@ -1,10 +1,12 @@
-import protobuf from 'protobufjs/light';
+import protobuf from 'protobufjs/minimal';
 
 /**
- * ONNX models as bytes, DOM-free. The messages below are the part of ONNX's onnx.proto (IR version 8, the IR of
- * opset 17) that an inference graph with initializers needs, with onnx.proto's field numbers and types; protobufjs
- * writes the protobuf wire format. Fields this exporter never sets (sparse tensors, functions, training info, …) are
- * left out of the schema, which a protobuf reader of the full schema accepts as unset.
+ * ONNX models as bytes, DOM-free. The encoders below write the part of ONNX's onnx.proto (IR version 8, the IR of
+ * opset 17) that an inference graph with initializers needs, with onnx.proto's field numbers and wire types, through
+ * protobufjs's Writer (varints, zig-zag-free int64, length-delimited submessages); onnx.proto is proto2, so repeated
+ * numbers are written unpacked. This is what protobufjs's static code generator emits for a schema: no reflection,
+ * because reflection compiles its encoders with Function(), which the app's Content-Security-Policy (no
+ * 'unsafe-eval') refuses. Fields left unset (sparse tensors, functions, training info, …) are absent.
  */
 
 export const IR_VERSION = 8;
@@ -14,119 +16,6 @@ export const DataType = { FLOAT: 1, INT64: 7 } as const;
 
 /** AttributeProto.AttributeType values. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
-
-const SCHEMA: protobuf.INamespace = {
-  nested: {
-    onnx: {
-      nested: {
-        AttributeProto: {
-          fields: {
-            name: { type: 'string', id: 1 },
-            f: { type: 'float', id: 2 },
-            i: { type: 'int64', id: 3 },
-            s: { type: 'bytes', id: 4 },
-            t: { type: 'TensorProto', id: 5 },
-            floats: { rule: 'repeated', type: 'float', id: 7 },
-            ints: { rule: 'repeated', type: 'int64', id: 8 },
-            docString: { type: 'string', id: 13 },
-            type: { type: 'int32', id: 20 }, // AttributeType
-          },
-        },
-        ValueInfoProto: {
-          fields: {
-            name: { type: 'string', id: 1 },
-            type: { type: 'TypeProto', id: 2 },
-            docString: { type: 'string', id: 3 },
-          },
-        },
-        NodeProto: {
-          fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 },
-            output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 },
-            opType: { type: 'string', id: 4 },
-            attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
-            docString: { type: 'string', id: 6 },
-            domain: { type: 'string', id: 7 },
-          },
-        },
-        StringStringEntryProto: {
-          fields: {
-            key: { type: 'string', id: 1 },
-            value: { type: 'string', id: 2 },
-          },
-        },
-        ModelProto: {
-          fields: {
-            irVersion: { type: 'int64', id: 1 },
-            producerName: { type: 'string', id: 2 },
-            producerVersion: { type: 'string', id: 3 },
-            domain: { type: 'string', id: 4 },
-            modelVersion: { type: 'int64', id: 5 },
-            docString: { type: 'string', id: 6 },
-            graph: { type: 'GraphProto', id: 7 },
-            opsetImport: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
-            metadataProps: { rule: 'repeated', type: 'StringStringEntryProto', id: 14 },
-          },
-        },
-        GraphProto: {
-          fields: {
-            node: { rule: 'repeated', type: 'NodeProto', id: 1 },
-            name: { type: 'string', id: 2 },
-            initializer: { rule: 'repeated', type: 'TensorProto', id: 5 },
-            docString: { type: 'string', id: 10 },
-            input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
-            output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
-            valueInfo: { rule: 'repeated', type: 'ValueInfoProto', id: 13 },
-          },
-        },
-        TensorProto: {
-          fields: {
-            dims: { rule: 'repeated', type: 'int64', id: 1 },
-            dataType: { type: 'int32', id: 2 }, // DataType
-            name: { type: 'string', id: 8 },
-            rawData: { type: 'bytes', id: 9 },
-            docString: { type: 'string', id: 12 },
-          },
-        },
-        TensorShapeProto: {
-          fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } },
-          nested: {
-            Dimension: {
-              oneofs: { value: { oneof: ['dimValue', 'dimParam'] } },
-              fields: {
-                dimValue: { type: 'int64', id: 1 },
-                dimParam: { type: 'string', id: 2 },
-                denotation: { type: 'string', id: 3 },
-              },
-            },
-          },
-        },
-        TypeProto: {
-          oneofs: { value: { oneof: ['tensorType'] } },
-          fields: {
-            tensorType: { type: 'Tensor', id: 1 },
-            denotation: { type: 'string', id: 6 },
-          },
-          nested: {
-            Tensor: {
-              fields: {
-                elemType: { type: 'int32', id: 1 }, // DataType
-                shape: { type: 'TensorShapeProto', id: 2 },
-              },
-            },
-          },
-        },
-        OperatorSetIdProto: {
-          fields: {
-            domain: { type: 'string', id: 1 },
-            version: { type: 'int64', id: 2 },
-          },
-        },
-      },
-    },
-  },
-};
 
 // ---- the messages as plain objects ------------------------------------------------------------------------------------
 
@@ -178,46 +67,90 @@ export interface OnnxModel {
   };
 }
 
-let modelType: protobuf.Type | undefined;
-let root: protobuf.Root | undefined;
 
-function types(): { model: protobuf.Type; root: protobuf.Root } {
-  root ??= protobuf.Root.fromJSON(SCHEMA);
-  modelType ??= root.lookupType('onnx.ModelProto');
-  return { model: modelType, root };
+// ---- encoders: one per message, fields in onnx.proto's numbering --------------------------------------------------------
+
+type Writer = protobuf.Writer;
+const VARINT = 0;
+const FIXED32 = 5;
+const LENGTH = 2;
+const tag = (field: number, wire: number) => ((field << 3) | wire) >>> 0;
+
+function string(w: Writer, field: number, value: string | undefined): void {
+  if (value !== undefined) w.uint32(tag(field, LENGTH)).string(value);
 }
 
-function valueInfo(v: OnnxValueInfo) {
-  return {
-    name: v.name,
-    docString: v.docString,
-    type: { tensorType: { elemType: v.elemType, shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-  };
+function int64(w: Writer, field: number, value: number): void {
+  w.uint32(tag(field, VARINT)).int64(value);
+}
+
+function message<T>(w: Writer, field: number, value: T, encode: (w: Writer, v: T) => void): void {
+  w.uint32(tag(field, LENGTH)).fork();
+  encode(w, value);
+  w.ldelim();
+}
+
+function tensor(w: Writer, t: OnnxTensor): void {
+  for (const d of t.dims) int64(w, 1, d); // dims
+  w.uint32(tag(2, VARINT)).int32(t.dataType); // data_type
+  string(w, 8, t.name); // name
+  w.uint32(tag(9, LENGTH)).bytes(t.rawData); // raw_data
+}
+
+function attribute(w: Writer, a: OnnxAttribute): void {
+  string(w, 1, a.name); // name
+  if (a.f !== undefined) w.uint32(tag(2, FIXED32)).float(a.f); // f
+  if (a.i !== undefined) int64(w, 3, a.i); // i
+  if (a.s !== undefined) w.uint32(tag(4, LENGTH)).bytes(a.s); // s
+  for (const f of a.floats ?? []) w.uint32(tag(7, FIXED32)).float(f); // floats
+  for (const i of a.ints ?? []) int64(w, 8, i); // ints
+  w.uint32(tag(20, VARINT)).int32(a.type); // type
+}
+
+function node(w: Writer, n: OnnxNode): void {
+  for (const i of n.input) string(w, 1, i); // input
+  for (const o of n.output) string(w, 2, o); // output
+  string(w, 3, n.name); // name
+  string(w, 4, n.opType); // op_type
+  for (const a of n.attribute) message(w, 5, a, attribute); // attribute
+}
+
+function dimension(w: Writer, d: number | string): void {
+  if (typeof d === 'number') int64(w, 1, d); // dim_value
+  else string(w, 2, d); // dim_param
+}
+
+function tensorType(w: Writer, v: OnnxValueInfo): void {
+  w.uint32(tag(1, VARINT)).int32(v.elemType); // elem_type
+  message(w, 2, v.shape, (w, shape) => shape.forEach((d) => message(w, 1, d, dimension))); // shape: TensorShapeProto.dim
+}
+
+function valueInfo(w: Writer, v: OnnxValueInfo): void {
+  string(w, 1, v.name); // name
+  message(w, 2, v, (w, v) => message(w, 1, v, tensorType)); // type: TypeProto.tensor_type
+  string(w, 3, v.docString); // doc_string
+}
+
+function graph(w: Writer, g: OnnxModel['graph']): void {
+  for (const n of g.node) message(w, 1, n, node); // node
+  string(w, 2, g.name); // name
+  for (const t of g.initializer) message(w, 5, t, tensor); // initializer
+  for (const v of g.input) message(w, 11, v, valueInfo); // input
+  for (const v of g.output) message(w, 12, v, valueInfo); // output
 }
 
 /** The model as ONNX protobuf bytes (what a .onnx file holds). */
 export function encodeOnnxModel(m: OnnxModel): Uint8Array {
-  const { model } = types();
-  const message = model.fromObject({
-    irVersion: IR_VERSION,
-    producerName: m.producerName,
-    producerVersion: m.producerVersion,
-    docString: m.docString,
-    opsetImport: [{ domain: '', version: m.opset }],
-    metadataProps: Object.entries(m.metadata).map(([key, value]) => ({ key, value })),
-    graph: {
-      name: m.graph.name,
-      node: m.graph.node,
-      initializer: m.graph.initializer,
-      input: m.graph.input.map(valueInfo),
-      output: m.graph.output.map(valueInfo),
-    },
+  const w = protobuf.Writer.create();
+  int64(w, 1, IR_VERSION); // ir_version
+  string(w, 2, m.producerName); // producer_name
+  string(w, 3, m.producerVersion); // producer_version
+  string(w, 6, m.docString); // doc_string
+  message(w, 7, m.graph, graph); // graph
+  message(w, 8, m.opset, (w, version) => { // opset_import: OperatorSetIdProto
+    string(w, 1, ''); // domain: the default one, ai.onnx
+    int64(w, 2, version); // version
   });
-  return model.encode(message).finish();
-}
-
-/** Bytes back to a plain object with onnx.proto's (camel-cased) field names; int64 values as numbers. */
-export function decodeOnnxModel(bytes: Uint8Array): Record<string, unknown> {
-  const { model } = types();
-  return model.toObject(model.decode(bytes), { longs: Number, bytes: Array, defaults: false }) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(m.metadata)) message(w, 14, [key, value], (w, [k, v]) => (string(w, 1, k), string(w, 2, v))); // metadata_props
+  return w.finish();
 }

@@ -4,7 +4,7 @@ import { type ModelConfig, withDefaults } from '../../src/core/config';
 import { imageBatch } from '../../src/core/dataset';
 import { ContrastiveModel } from '../../src/core/model';
 import { imageEncoderOnnx, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from '../../src/core/onnxExport';
-import { decodeOnnxModel } from '../../src/core/onnxProto';
+import { decodeOnnxModel } from './onnxSchema';
 import { Rng } from '../../src/core/rng';
 import * as tf from '../../src/core/tf';
 import { makeShapesSet } from '../../src/data/shapesSet';
@@ -83,7 +83,13 @@ describe('the ONNX image encoder', () => {
       irVersion: number;
       opsetImport: { version: number }[];
       docString: string;
-      graph: { input: { name: string; type: { tensorType: { shape: { dim: { dimParam?: string; dimValue?: number }[] } } } }[]; initializer: { name: string; dims: number[] }[] };
+      producerName: string;
+      metadataProps: { key: string; value: string }[];
+      graph: {
+        input: { name: string; type: { tensorType: { shape: { dim: { dimParam?: string; dimValue?: number }[] } } } }[];
+        initializer: { name: string; dims: number[] }[];
+        node: { opType: string; attribute?: unknown[] }[];
+      };
     };
     m.dispose();
     expect(decoded.irVersion).toBe(8);
@@ -94,6 +100,12 @@ describe('the ONNX image encoder', () => {
     expect(init['visual.pos_embed']).toEqual([64, 64]);
     expect(init['visual.blocks.0.mlp.fc1.weight']).toEqual([64, 128]);
     expect(init['visual.head.weight']).toEqual([64, 64]);
+    const attributes = (op: string) => decoded.graph.node.find((n) => n.opType === op)?.attribute;
+    expect(attributes('LayerNormalization')).toEqual([{ name: 'axis', type: 2, i: -1 }, { name: 'epsilon', type: 1, f: expect.closeTo(1e-6, 12) }]);
+    expect(attributes('Transpose')).toEqual([{ name: 'perm', type: 7, ints: [0, 1, 3, 2, 4, 5] }]);
+    expect(decoded.graph.node.map((n) => n.opType)).toContain('Erf');
+    expect(decoded.producerName).toBe('X-Sample Playground');
+    expect(decoded.metadataProps).toContainEqual({ key: 'step', value: '12' });
   });
 
   it('says which parameter is missing', () => {
