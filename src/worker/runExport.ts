@@ -1,50 +1,18 @@
 import { strToU8 } from 'fflate';
+import { version } from '../../package.json';
 import { CHECKPOINT_FORMAT, encodeSafetensors, exportTfjs, timmKwargs, toTimmTensors } from '../core/checkpoint';
 import { type ImageSet, labelName } from '../core/dataset';
 import { embedSet, type EvalMetrics } from '../core/evaluate';
+import { exportReadme, TIMM_INPUT_NOTE } from '../core/exportReadme';
 import { historyCsv, metadataTsv, metricsCsv, pointsCsv, projectorConfig, spriteGrid, vectorsTsv } from '../core/exportFiles';
 import type { ContrastiveModel } from '../core/model';
+import { imageEncoderOnnx, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT, onnxInputNote } from '../core/onnxExport';
 import { pca2 } from '../core/projection';
 import { historyRow, type StepReport } from '../core/trainer';
 import type { BackendInfo, DatasetSummary } from './protocol';
 
 /** Held-out samples in the Projector files (the Projector itself handles about this many smoothly). */
 export const PROJECTOR_CAP = 5000;
-
-const INPUT_NOTE = 'RGB in [0, 1], centre-cropped and resized to img_size, then (x - 0.5) / 0.25, channels first for timm';
-
-export function exportReadme(objective: string, cfg: ContrastiveModel['cfg']): string {
-  const kw = Object.entries(timmKwargs(cfg.model))
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? `'${v}'` : v === true ? 'True' : v === false ? 'False' : v}`)
-    .join(', ');
-  return `X-Sample Playground export: ${objective}
-
-model.json + model.weights.bin   TensorFlow.js weights (tf.io format); config, step and tokenizer in userDefinedMetadata.
-                                 Load back in the app with "Import weights".
-model.safetensors                The image tower under timm's ViT names and layouts; text tower and scalars under this
-                                 app's names. In Python (pip install "timm>=0.6.5" safetensors; 0.5.x has no
-                                 class_token argument):
-
-    import timm, torch
-    import torch.nn.functional as F
-    from safetensors.torch import load_file
-    from timm.models.vision_transformer import VisionTransformer
-    model = VisionTransformer(${kw})
-    state = {k: v for k, v in load_file('model.safetensors').items() if not k.startswith(('text.', 'logit_'))}
-    model.load_state_dict(state)
-    model.eval()
-    # input x: ${INPUT_NOTE}
-    embedding = F.normalize(model(x), dim=-1)  # the app's image embedding (what the losses compare)
-    features = model.forward_head(model.forward_features(x), pre_logits=True)  # the pooled features of k-NN and the probe
-
-config.json                      The run's config, the timm arguments above and the dataset.
-history.csv / history.json       Loss, learning rate and step time of every step.
-metrics.csv / metrics.json       Held-out metrics at every evaluation.
-projector/                       vectors.tsv, metadata.tsv, sprite.png and projector_config.pbtxt for
-                                 https://projector.tensorflow.org (Load, then choose the files).
-projection.csv                   The 2-D PCA coordinates of the same samples.
-`;
-}
 
 /** RGB thumbnails laid out in the Projector's square sprite grid, as PNG bytes. */
 async function spritePng(set: ImageSet, indices: Int32Array): Promise<Uint8Array> {
@@ -91,8 +59,9 @@ export async function buildExport(args: {
     objective: cfg.objective,
     step: String(step),
     timm_kwargs: JSON.stringify(timmKwargs(cfg.model)),
-    input: INPUT_NOTE,
+    input: TIMM_INPUT_NOTE,
   });
+  const imageEncoder = imageEncoderOnnx(snapshot, cfg.model, { step, objective: cfg.objective, producerVersion: version });
   const history = args.history.map(historyRow);
   const pool = args.heldOut.slice(0, PROJECTOR_CAP);
   const { embeddings } = await embedSet(model, set, pool);
@@ -109,11 +78,13 @@ export async function buildExport(args: {
     'model.json': strToU8(tfjs.modelJson),
     [tfjs.weightsName]: tfjs.weightsBin,
     'model.safetensors': safetensors,
+    'image_encoder.onnx': imageEncoder,
     'config.json': json({
       objective: cfg.objective,
       step,
       config: cfg,
-      timm: { class: 'timm.models.vision_transformer.VisionTransformer', kwargs: timmKwargs(cfg.model), input: INPUT_NOTE },
+      timm: { class: 'timm.models.vision_transformer.VisionTransformer', kwargs: timmKwargs(cfg.model), input: TIMM_INPUT_NOTE },
+      onnx: { file: 'image_encoder.onnx', opset: ONNX_OPSET, input: onnxInputNote(cfg.model), output: `${ONNX_OUTPUT}: float32 [batch, ${cfg.model.projDim}], unit L2 norm`, inputName: ONNX_INPUT },
       dataset: args.dataset,
       backend: args.backend,
       exportedAt: meta.createdAt,

@@ -1,10 +1,28 @@
 import { unzipSync } from 'fflate';
+import * as ort from 'onnxruntime-web';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartData, launch, openApp, waitReady } from './harness';
+
+/** RGB in [0, 1] of the first `count` thumbnails (side S) of a sprite PNG, decoded by the browser: (count, S, S, 3). */
+async function spriteThumbnails(page: Page, png: Uint8Array, count: number, S: number): Promise<Float32Array> {
+  const values = await page.evaluate(
+    async ({ b64, count, S }) => {
+      const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' }));
+      const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+      ctx.drawImage(bitmap, 0, 0);
+      const rgba = ctx.getImageData(0, 0, count * S, S).data; // the first row of the grid
+      const out: number[] = [];
+      for (let k = 0; k < count; k++) for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) for (let c = 0; c < 3; c++) out.push(rgba[(y * count * S + k * S + x) * 4 + c] / 255);
+      return out;
+    },
+    { b64: Buffer.from(png).toString('base64'), count, S },
+  );
+  return Float32Array.from(values);
+}
 
 let browser: Browser;
 beforeAll(async () => {
@@ -27,7 +45,7 @@ describe('taking results away', () => {
     const zipPath = join(mkdtempSync(join(tmpdir(), 'xsp-export-')), download.suggestedFilename());
     await download.saveAs(zipPath);
     const files = unzipSync(new Uint8Array(readFileSync(zipPath)));
-    for (const f of ['model.json', 'model.weights.bin', 'model.safetensors', 'config.json', 'metrics.json', 'metrics.csv', 'history.json', 'history.csv', 'projection.csv', 'README.txt', 'projector/vectors.tsv', 'projector/metadata.tsv', 'projector/sprite.png', 'projector/projector_config.pbtxt', 'charts/loss-chart.png'])
+    for (const f of ['model.json', 'model.weights.bin', 'model.safetensors', 'image_encoder.onnx', 'config.json', 'metrics.json', 'metrics.csv', 'history.json', 'history.csv', 'projection.csv', 'README.txt', 'projector/vectors.tsv', 'projector/metadata.tsv', 'projector/sprite.png', 'projector/projector_config.pbtxt', 'charts/loss-chart.png'])
       expect(Object.keys(files), f).toContain(f);
     const text = (f: string) => new TextDecoder().decode(files[f]);
     expect(text('projector/vectors.tsv').trim().split('\n')).toHaveLength(120);
@@ -39,6 +57,18 @@ describe('taking results away', () => {
     expect(config.objective).toBe('xsample');
     expect(config.timm.kwargs.embed_dim).toBe(16);
     expect(JSON.parse(text('model.json')).userDefinedMetadata.step).toBe(20);
+    // The ONNX image encoder, in onnxruntime, gives the Projector's vectors (the app's embeddings) of the sprite's images.
+    ort.env.wasm.numThreads = 1;
+    const session = await ort.InferenceSession.create(files['image_encoder.onnx']);
+    const images = await spriteThumbnails(page, files['projector/sprite.png'], 4, 32);
+    const { embedding } = await session.run({ image: new ort.Tensor('float32', images, [4, 32, 32, 3]) });
+    expect(embedding.dims).toEqual([4, 64]);
+    const appVectors = text('projector/vectors.tsv').trim().split('\n').slice(0, 4).flatMap((line) => line.split('\t').map(Number));
+    const onnxVectors = Array.from(embedding.data as Float32Array);
+    const maxDiff = Math.max(...onnxVectors.map((v, i) => Math.abs(v - appVectors[i])));
+    console.log(`image_encoder.onnx: ${files['image_encoder.onnx'].length} bytes; max |onnxruntime - vectors.tsv| ${maxDiff.toExponential(2)}`);
+    expect(maxDiff).toBeLessThan(1e-5); // vectors.tsv keeps 6 significant digits
+    await session.release();
 
     // Import into a fresh page: the run comes back at its step and is evaluated on the loaded data.
     const fresh = await openApp(browser, HASH);
