@@ -8,7 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const kernels = [{ source: 'src/wasm/matmul.ts', out: 'src/core/kernels/matmulWasm.generated.ts' }];
+const kernels = [
+  { source: 'src/wasm/matmul.ts', out: 'src/core/kernels/matmulWasm.generated.ts' },
+  { source: 'src/wasm/activations.ts', out: 'src/core/kernels/activationsWasm.generated.ts' },
+];
 
 for (const { source, out } of kernels) {
   const outFile = join(root, out);

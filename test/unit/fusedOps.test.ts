@@ -76,6 +76,8 @@ describe('fused ops against the old math', () => {
       return tf.mul(tf.mul(u, 0.5), tf.add(tf.erf(tf.mul(u, Math.SQRT1_2)), 1));
     };
     check((x, b) => biasGeluOp(x as tf.Tensor2D, b), old, [rand([6, 10], 3), rand([10])], [0, 1]);
+    // the model's width (SIMD lanes only) and far tails (exp(−u²/2) underflows)
+    check((x, b) => biasGeluOp(x as tf.Tensor2D, b), old, [rand([33, 128], 12), rand([128])], [0, 1]);
   });
 
   it('attention softmax, with and without a key mask', () => {
@@ -87,6 +89,11 @@ describe('fused ops against the old math', () => {
     };
     check((s) => attentionSoftmaxOp(s as tf.Tensor3D, 0.5, 2), (s) => old(s), [rand([4, 3, 3], 3)], [0]);
     check((s) => attentionSoftmaxOp(s as tf.Tensor3D, 0.5, 2, mask), (s) => old(s, mask), [rand([4, 3, 3], 3)], [0]);
+    // rows of 13 keys: SIMD lanes and a tail, 4 batch items of 2 heads, some keys masked
+    const mask13 = tf.tensor4d(Array.from({ length: 52 }, (_, i) => (i % 5 === 3 ? -1e4 : 0)), [4, 1, 1, 13]);
+    const old13 = (s: tf.Tensor) => tf.softmax(tf.reshape(tf.add(tf.reshape(tf.mul(s, 0.25), [4, 2, 13, 13]), mask13), [8, 13, 13]), -1);
+    check((s) => attentionSoftmaxOp(s as tf.Tensor3D, 0.25, 2, mask13), old13, [rand([8, 13, 13], 8)], [0]);
+    check((s) => attentionSoftmaxOp(s as tf.Tensor3D, 0.25, 2), (s) => tf.softmax(tf.mul(s, 0.25), -1), [rand([8, 16, 16], 8)], [0]);
   });
 
   it('soft-target cross-entropy, rows and columns', () => {

@@ -1,6 +1,7 @@
 import * as tf from '../tf';
 import { ATTN_SOFTMAX, ATTN_SOFTMAX_GRAD, LINEAR, LINEAR_GRAD, SOFT_CE, SOFT_CE_GRAD } from './names';
 import { type Attrs, at, be, columnSum, f32, type Info, lastDim, matMul, moveHeads, regWasm, sizeOf, view } from './wasmFusedHelpers';
+import { attentionSoftmaxGradSimd, attentionSoftmaxSimd } from './wasmActivations';
 import { registerWasmNormKernels } from './wasmNormKernels';
 
 /**
@@ -37,6 +38,7 @@ export function registerWasmFusedKernels(): void {
     const h = backend.wasm.HEAPF32;
     const [os, oy] = [at(backend, scores), at(backend, out)];
     const om = keyMask ? at(backend, keyMask) : -1;
+    if (attentionSoftmaxSimd(h, os, om, oy, R, M, rowsPerBatch, keyMask ? sizeOf(keyMask) / M : 0, scale)) return out;
     const row = new Float64Array(M);
     for (let r = 0; r < R; r++) {
       const base = r * M;
@@ -70,6 +72,7 @@ export function registerWasmFusedKernels(): void {
     const out = backend.makeOutput(probs.shape, 'float32');
     const h = backend.wasm.HEAPF32;
     const [ody, op, oy] = [at(backend, dy), at(backend, probs), at(backend, out)];
+    if (attentionSoftmaxGradSimd(h, ody, op, oy, R, M, scale)) return out;
     for (let r = 0; r < R; r++) {
       const base = r * M;
       let s = 0;

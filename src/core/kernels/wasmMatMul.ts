@@ -1,5 +1,6 @@
 import * as tf from '../tf';
 import { WASM_BASE64 } from './matmulWasm.generated';
+import { instantiateKernel } from './wasmModule';
 
 /**
  * A faster BatchMatMul for tfjs's WASM backend. tfjs runs a plain matrix product (one matrix each side, neither
@@ -36,13 +37,7 @@ const BASE = 1024;
 
 let kernel: KernelExports | undefined;
 function loadKernel(): KernelExports {
-  if (!kernel) {
-    const bytes = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-      env: { abort: () => { throw new Error('the WASM matmul kernel aborted'); } },
-    });
-    kernel = instance.exports as unknown as KernelExports;
-  }
+  kernel ??= instantiateKernel<KernelExports>(WASM_BASE64, 'matmul');
   return kernel;
 }
 

@@ -1,5 +1,6 @@
 import { BIAS_GELU, BIAS_GELU_GRADS, L2_NORMALIZE, L2_NORMALIZE_GRAD, LN, LN_GRAD, MEAN_POOL, MEAN_POOL_GRAD, MEAN_POOL_MASKED, RESIDUAL_ADD } from './names';
-import { type Attrs, at, be, f32, INV_SQRT2, INV_SQRT_2PI, type KernelArgs, lastDim, regWasm, sizeOf } from './wasmFusedHelpers';
+import { type Attrs, at, be, columnSum, f32, INV_SQRT2, INV_SQRT_2PI, type KernelArgs, lastDim, regWasm, sizeOf } from './wasmFusedHelpers';
+import { biasGeluGradSimd, biasGeluSimd } from './wasmActivations';
 
 /** The fused WASM kernels of LayerNorm, bias + GELU, residual adds, L2 normalisation and mean pooling (see wasmFused.ts). */
 export function registerWasmNormKernels(): void {
@@ -80,6 +81,7 @@ export function registerWasmNormKernels(): void {
     const out = backend.makeOutput(x.shape, 'float32');
     const h = backend.wasm.HEAPF32;
     const [ox, ob, oy] = [at(backend, x), at(backend, bias), at(backend, out)];
+    if (biasGeluSimd(h, ox, ob, oy, R, C)) return out;
     for (let r = 0; r < R; r++) {
       const base = r * C;
       for (let c = 0; c < C; c++) {
@@ -105,6 +107,10 @@ export function registerWasmNormKernels(): void {
     const db = backend.makeOutput([C], 'float32');
     const h = backend.wasm.HEAPF32;
     const [ody, ox, ob, odx, odb] = [at(backend, dy), at(backend, x), at(backend, bias), at(backend, dx), at(backend, db)];
+    if (biasGeluGradSimd(h, ody, ox, ob, odx, R, C)) {
+      columnSum(h, odx, R, C, odb);
+      return [dx, db];
+    }
     const acc = new Float64Array(C);
     for (let r = 0; r < R; r++) {
       const base = r * C;
