@@ -5,6 +5,8 @@ import type { EvalMetrics } from '../worker/protocol';
 import { decimate, fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { Plot } from './Plot';
 import type { RunHistory } from './trainingView';
+import { bandNote, seedLossTraces } from './seedBands';
+import type { SeedsView } from './seedsView';
 
 const margin = { l: 48, r: 12, t: 28, b: 36 };
 
@@ -37,6 +39,7 @@ export function LossChart({
   smoothing,
   metrics,
   totalSteps,
+  seeds,
 }: {
   histories: Partial<Record<ObjectiveName, RunHistory>>;
   version: number;
@@ -44,6 +47,8 @@ export function LossChart({
   smoothing: number;
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
   totalSteps: number;
+  /** A repeat over seeds: its training loss drawn as a band per objective (seedBands.ts). */
+  seeds?: SeedsView;
 }) {
   const [hidden, setHidden] = useState<ObjectiveName[]>([]);
   const all = Object.entries(histories) as [ObjectiveName, RunHistory][];
@@ -56,6 +61,7 @@ export function LossChart({
   const ipsY = useRef<Range>(undefined);
   const loss = useMemo(() => {
     const traces = [
+      ...seedLossTraces(seeds, hidden, (y) => (smoothing > 0 ? smooth(y, smoothing) : y)),
       ...entries.map(([o, h]) => ({
         type: 'scatter',
         mode: 'lines',
@@ -75,11 +81,11 @@ export function LossChart({
           marker: { size: 6, symbol: 'diamond' },
         })),
     ];
-    const ys = traces.flatMap((t) => t.y).filter((v) => v > 0 || !logY);
+    const ys = traces.flatMap((t) => t.y as number[]).filter((v) => v > 0 || !logY);
     lossY.current = stableRange(logY ? ys.map(Math.log10) : ys, lossY.current);
     return { traces, y: lossY.current };
     // The histories grow in place: `version` marks a change of them.
-  }, [version, smoothing, metrics, logY, hidden]);
+  }, [version, smoothing, metrics, logY, hidden, seeds?.version]);
   const rates = useMemo(() => {
     const traces = entries.flatMap(([o, h]) => [
       { type: 'scatter', mode: 'lines', name: `${objectiveSpec(o).label} lr`, ...line(h.step, h.lr), yaxis: 'y', line: { color: objectiveSpec(o).colour, width: 1 } },
@@ -120,7 +126,7 @@ export function LossChart({
     }),
     [x0, x1, rates.lr, rates.ips],
   );
-  const empty = all.length === 0;
+  const empty = all.length === 0 && !bandNote(seeds);
   const lossLayout = useMemo(
     () => ({
       title: { text: 'Training loss', font: { size: 14 } },
@@ -168,6 +174,11 @@ export function LossChart({
         </div>
       )}
       <Plot testId="loss-chart" data={loss.traces} layout={lossLayout} />
+      {bandNote(seeds) && (
+        <p className="hint" data-testid="band-note">
+          {bandNote(seeds)}
+        </p>
+      )}
       {entries.length > 1 && (
         <p className="hint" data-testid="loss-note">
           <b>What to look for:</b> each run's own curve. The objectives' losses are different quantities (CLIP's is over

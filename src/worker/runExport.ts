@@ -40,6 +40,7 @@ model.safetensors                The image tower under timm's ViT names and layo
 config.json                      The run's config, the timm arguments above and the dataset.
 history.csv / history.json       Loss, learning rate and step time of every step.
 metrics.csv / metrics.json       Held-out metrics at every evaluation.
+seeds.json                       After "Repeat with n seeds": this objective's final metrics on every seed.
 projector/                       vectors.tsv, metadata.tsv, sprite.png and projector_config.pbtxt for
                                  https://projector.tensorflow.org (Load, then choose the files).
 projection.csv                   The 2-D PCA coordinates of the same samples.
@@ -80,6 +81,8 @@ export async function buildExport(args: {
   heldOut: Int32Array;
   dataset: DatasetSummary;
   backend?: BackendInfo;
+  /** The objective's final metrics on every seed of the last "Repeat with n seeds" (absent or empty: no seeds.json). */
+  seeds?: { seed: number; final?: EvalMetrics }[];
 }): Promise<Record<string, Uint8Array>> {
   const { model, step, set } = args;
   const cfg = model.cfg;
@@ -120,6 +123,7 @@ export async function buildExport(args: {
     }),
     'metrics.json': json(args.metrics),
     'metrics.csv': strToU8(metricsCsv(args.metrics)),
+    ...(args.seeds?.length ? { 'seeds.json': json({ objective: cfg.objective, seeds: args.seeds }) } : {}),
     'history.json': json(history),
     'history.csv': strToU8(historyCsv(history)),
     'projector/vectors.tsv': strToU8(vectorsTsv(embeddings, d)),
