@@ -41,6 +41,9 @@ export function pairedSentence(summary: SeedsSummary, key: string): string | und
   const head = `${label(p.a)}'s ${m.label} is ${diff}`;
   if (d.n < 2) return `${head} on the one seed with both runs finished: an interval needs two seeds or more.`;
   const ci = `95% CI ${formatValue(d.ci[0], m.percent)} to ${formatValue(d.ci[1], m.percent)}`;
+  // Every seed gave the same difference (coarse accuracies on a small held-out set): t is undefined, not large.
+  if (d.sd <= 1e-12 * Math.max(1, Math.abs(d.mean)))
+    return `${head} (${ci}): every one of the ${d.n} seeds gave exactly this difference, so the interval has no width and is no test; more seeds, or more held-out images, would tell.`;
   const verdict = d.significant
     ? `significant over ${d.n} seeds (the interval excludes 0)`
     : `not significant over ${d.n} seeds (the interval includes 0)`;

@@ -34,6 +34,15 @@ describe('the paired difference in a sentence', () => {
     expect(pairedSentence(s, 'heldOutLoss')).toBeUndefined(); // two different losses are never paired
   });
 
+  it('calls a difference that every seed gave exactly no test, not significant', () => {
+    // 1/3 − 0.35 and 0.2 − 0.21666… are the same difference up to the last bit or so.
+    const s = summariseSeeds([seedRun(0, 0.35, 1 / 3), seedRun(1, 0.21666666666666667, 0.2), seedRun(2, 0.5, 0.48333333333333334)] as never, ['clip', 'xsample']);
+    expect(s.paired!.byMetric.knnTop1.sd).toBeLessThan(1e-15);
+    expect(pairedSentence(s, 'knnTop1')).toBe(
+      "X-Sample's k-NN top-1 (backbone) is 1.7 points lower than CLIP's (95% CI −1.7 to −1.7): every one of the 3 seeds gave exactly this difference, so the interval has no width and is no test; more seeds, or more held-out images, would tell.",
+    );
+  });
+
   it('gives no interval from one seed', () => {
     const s = summariseSeeds([seedRun(3, 0.5, 0.52)] as never, ['clip', 'xsample']);
     expect(pairedSentence(s, 'knnTop1')).toBe("X-Sample's k-NN top-1 (backbone) is 2.0 points higher than CLIP's on the one seed with both runs finished: an interval needs two seeds or more.");
