@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
 import { objectiveSpec } from '../core/registry';
 import { SEED_METRICS, summariseSeeds } from '../core/seedSummary';
+import { studentTQuantile } from '../core/stats';
 import { fixedAxis, stableRange, stepRange } from './chartRange';
 import { Plot } from './Plot';
 import { bandTraces, seedBand } from './seedBands';
@@ -133,8 +134,9 @@ export function SeedsPanel({
         <>
           <table className="metrics" data-testid="seeds-table">
             <caption className="hint">
-              Final held-out metrics over {summary.seeds.length} seed{summary.seeds.length > 1 ? 's' : ''}: mean ± sd, 95% t-interval below; accuracies and
-              recalls in %.
+              Final held-out metrics over {summary.seeds.length} seed{summary.seeds.length > 1 ? 's' : ''}: mean ± sd, 95% t-interval below
+              {summary.seeds.length > 1 && ` (mean ± ${studentTQuantile(0.975, summary.seeds.length - 1).toFixed(2)} · sd / √${summary.seeds.length}: few seeds give wide intervals)`};
+              accuracies and recalls in %.
             </caption>
             <thead>
               <tr>
