@@ -21,6 +21,8 @@ function bandMetric(seeds: SeedsView): { key: 'knnTop1' | 'graphSpearman'; name:
 /** The band chart of the held-out metric: per objective, min–max over seeds and the mean. */
 function MetricBands({ seeds }: { seeds: SeedsView }) {
   const { key, name, percent } = bandMetric(seeds);
+  // Redrawn when an evaluation arrives, not on every step of the repeat.
+  const evaluations = Object.values(seeds.metrics).reduce((n, byObjective) => n + Object.values(byObjective).reduce((k, list) => k + (list?.length ?? 0), 0), 0);
   const data = useMemo(
     () =>
       seeds.objectives.flatMap((o) => {
@@ -31,7 +33,7 @@ function MetricBands({ seeds }: { seeds: SeedsView }) {
         const band = seedBand(curves);
         return band.step.length > 0 ? bandTraces(band, o, name, { mode: 'lines' }) : [];
       }),
-    [seeds.version, seeds.objectives, seeds.seeds, key, name],
+    [evaluations, seeds.objectives, seeds.seeds, key, name],
   );
   const layout = useMemo(
     () => ({
