@@ -126,7 +126,10 @@ export function LossChart({
     }),
     [x0, x1, rates.lr, rates.ips],
   );
-  const empty = all.length === 0 && !bandNote(seeds);
+  const empty = all.length === 0;
+  const note = bandNote(seeds);
+  // The hint to press Train, unless bands over seeds fill the chart.
+  const hint = empty && !note;
   const lossLayout = useMemo(
     () => ({
       title: { text: 'Training loss', font: { size: 14 } },
@@ -134,11 +137,11 @@ export function LossChart({
       height: 300,
       xaxis: fixedAxis([x0, x1], { title: { text: 'step' } }),
       yaxis: fixedAxis(loss.y, { title: { text: 'loss' }, type: logY ? 'log' : 'linear' }),
-      annotations: empty ? [{ text: 'Press “Train” to start: the loss of every run appears here', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] : [],
+      annotations: hint ? [{ text: 'Press “Train” to start: the loss of every run appears here', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] : [],
       showlegend: false,
       uirevision: 'loss',
     }),
-    [logY, empty, x0, x1, loss.y],
+    [logY, hint, x0, x1, loss.y],
   );
   const scaleLayout = useMemo(
     () => ({
@@ -174,9 +177,9 @@ export function LossChart({
         </div>
       )}
       <Plot testId="loss-chart" data={loss.traces} layout={lossLayout} />
-      {bandNote(seeds) && (
+      {note && (
         <p className="hint" data-testid="band-note">
-          {bandNote(seeds)}
+          {note}
         </p>
       )}
       {entries.length > 1 && (
