@@ -39,8 +39,11 @@ describe('repeat with seeds', () => {
   it('trains every objective on the session seed and the next, each seed as a plain run of that seed; the session’s runs stay', async () => {
     const { s, updates, until, ended, view } = await session();
     await s.step(); // the session's own runs, at step 1
+    const tensorsBefore = (await s.memory()).numTensors;
     await s.repeatSeeds(2);
     await until(ended);
+    // Every seed's runs were freed when it finished.
+    expect((await s.memory()).numTensors).toBe(tensorsBefore);
     const u = updates();
     expect(u[0]).toEqual({ kind: 'begin', seeds: [7, 8], objectives: ['clip', 'xsample'], totalSteps: 4, dataset: expect.any(String) });
     expect(u[u.length - 1]).toEqual({ kind: 'state', state: 'done' });
@@ -88,8 +91,10 @@ describe('repeat with seeds', () => {
     expect(updates().filter((x) => x.kind === 'step').length).toBe(stepsAtPause);
     await s.resumeSeeds();
     await until((u) => u.filter((x) => x.kind === 'step').length > stepsAtPause + 2);
+    const tensorsRunning = (await s.memory()).numTensors;
     await s.cancelSeeds();
     expect(ended(updates())).toBe(true);
+    expect((await s.memory()).numTensors).toBeLessThan(tensorsRunning); // the cancelled seed's runs are freed
     expect(updates().at(-1)).toEqual({ kind: 'state', state: 'cancelled' });
     const steps = updates().filter((x) => x.kind === 'step');
     // No step was lost or repeated across the pause: each run's steps count up from 1.
