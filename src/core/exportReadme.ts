@@ -67,6 +67,7 @@ model.json + model.weights.bin   The weights of every tower in TensorFlow.js's w
 config.json                      The run's config, the timm arguments above and the dataset.
 history.csv / history.json       Loss, learning rate and step time of every step.
 metrics.csv / metrics.json       Held-out metrics at every evaluation.
+seeds.json                       After "Repeat with n seeds": this objective's final metrics on every seed.
 projector/                       vectors.tsv, metadata.tsv, sprite.png and projector_config.pbtxt for
                                  https://projector.tensorflow.org (Load, then choose the files).
 projection.csv                   The 2-D PCA coordinates of the same samples.

@@ -80,13 +80,19 @@ export function studentTQuantile(p: number, df: number): number {
   return (lo + hi) / 2;
 }
 
-/** Mean, sample standard deviation and the t-interval of the mean of `values` (non-finite values are left out). */
-export function summarise(values: number[], level = 0.95): SeedSummary {
-  const v = values.filter((x) => Number.isFinite(x));
+/** The count, mean and sample standard deviation of the finite `values` (mean NaN for none, sd NaN for fewer than two). */
+export function meanAndSd(values: ArrayLike<number>): { n: number; mean: number; sd: number } {
+  const v = Array.from(values).filter((x) => Number.isFinite(x));
   const n = v.length;
   const mean = n > 0 ? v.reduce((a, b) => a + b, 0) / n : NaN;
+  const sd = n < 2 ? NaN : Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  return { n, mean, sd };
+}
+
+/** Mean, sample standard deviation and the t-interval of the mean of `values` (non-finite values are left out). */
+export function summarise(values: number[], level = 0.95): SeedSummary {
+  const { n, mean, sd } = meanAndSd(values);
   if (n < 2) return { n, mean, sd: NaN, ci: [NaN, NaN] };
-  const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
   const half = studentTQuantile(1 - (1 - level) / 2, n - 1) * (sd / Math.sqrt(n));
   return { n, mean, sd, ci: [mean - half, mean + half] };
 }

@@ -14,6 +14,8 @@ import { loadPlotly } from './Plot';
 import { humanNotice } from './notices';
 import { lastSaved, ResumeOffer } from './ResumeOffer';
 import { StatusLine } from './StatusLine';
+import { SeedsPanel } from './SeedsPanel';
+import { repeating } from './seedsView';
 import { TryItPanel } from './TryItPanel';
 import { parseHash, toHash } from './urlConfig';
 import { useTraining } from './useTraining';
@@ -155,7 +157,7 @@ export function App() {
           <ConfigPanel
             config={config}
             objectives={objectives}
-            disabled={running || !ready}
+            disabled={running || repeating(view.seeds) || !ready}
             errors={configErrors}
             onChange={applyConfig}
             onGraphFile={async (file) => {
@@ -248,13 +250,24 @@ export function App() {
             </div>
           )}
           {view.dataset ? (
-            <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} />
+            <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} seeds={view.seeds} />
           ) : (
             // Plotly builds its first chart after the data has loaded, not while the worker decodes it: both at
             // once on two cores make that chart's cold first draw a long task.
             <div className="plot placeholder">The loss of every run appears here once a dataset has loaded.</div>
           )}
           <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} />
+          <SeedsPanel
+            seeds={view.seeds}
+            sessionSeed={config.seed}
+            objectives={objectives}
+            canStart={ready && !!view.dataset && !view.loading && configErrors.length === 0}
+            training={running ? { step: view.step } : undefined}
+            repeatSeeds={actions.repeatSeeds}
+            pauseSeeds={actions.pauseSeeds}
+            resumeSeeds={actions.resumeSeeds}
+            cancelSeeds={actions.cancelSeeds}
+          />
           <ExportPanel
             objectives={view.objectives}
             steps={Object.fromEntries(view.objectives.map((o) => [o, view.histories[o]?.last?.step ?? 0]))}

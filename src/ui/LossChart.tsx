@@ -5,6 +5,8 @@ import type { EvalMetrics } from '../worker/protocol';
 import { decimate, fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { Plot } from './Plot';
 import type { RunHistory } from './trainingView';
+import { bandNote, seedLossTraces } from './seedBands';
+import type { SeedsView } from './seedsView';
 
 const margin = { l: 48, r: 12, t: 28, b: 36 };
 
@@ -37,6 +39,7 @@ export function LossChart({
   smoothing,
   metrics,
   totalSteps,
+  seeds,
 }: {
   histories: Partial<Record<ObjectiveName, RunHistory>>;
   version: number;
@@ -44,6 +47,8 @@ export function LossChart({
   smoothing: number;
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
   totalSteps: number;
+  /** A repeat over seeds: its training loss drawn as a band per objective (seedBands.ts). */
+  seeds?: SeedsView;
 }) {
   const [hidden, setHidden] = useState<ObjectiveName[]>([]);
   const all = Object.entries(histories) as [ObjectiveName, RunHistory][];
@@ -56,6 +61,7 @@ export function LossChart({
   const ipsY = useRef<Range>(undefined);
   const loss = useMemo(() => {
     const traces = [
+      ...seedLossTraces(seeds, hidden, (y) => (smoothing > 0 ? smooth(y, smoothing) : y)),
       ...entries.map(([o, h]) => ({
         type: 'scatter',
         mode: 'lines',
@@ -75,11 +81,11 @@ export function LossChart({
           marker: { size: 6, symbol: 'diamond' },
         })),
     ];
-    const ys = traces.flatMap((t) => t.y).filter((v) => v > 0 || !logY);
+    const ys = traces.flatMap((t) => t.y as number[]).filter((v) => v > 0 || !logY);
     lossY.current = stableRange(logY ? ys.map(Math.log10) : ys, lossY.current);
     return { traces, y: lossY.current };
     // The histories grow in place: `version` marks a change of them.
-  }, [version, smoothing, metrics, logY, hidden]);
+  }, [version, smoothing, metrics, logY, hidden, seeds?.version]);
   const rates = useMemo(() => {
     const traces = entries.flatMap(([o, h]) => [
       { type: 'scatter', mode: 'lines', name: `${objectiveSpec(o).label} lr`, ...line(h.step, h.lr), yaxis: 'y', line: { color: objectiveSpec(o).colour, width: 1 } },
@@ -121,6 +127,9 @@ export function LossChart({
     [x0, x1, rates.lr, rates.ips],
   );
   const empty = all.length === 0;
+  const note = bandNote(seeds);
+  // The hint to press Train, unless bands over seeds fill the chart.
+  const hint = empty && !note;
   const lossLayout = useMemo(
     () => ({
       title: { text: 'Training loss', font: { size: 14 } },
@@ -128,11 +137,11 @@ export function LossChart({
       height: 300,
       xaxis: fixedAxis([x0, x1], { title: { text: 'step' } }),
       yaxis: fixedAxis(loss.y, { title: { text: 'loss' }, type: logY ? 'log' : 'linear' }),
-      annotations: empty ? [{ text: 'Press “Train” to start: the loss of every run appears here', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] : [],
+      annotations: hint ? [{ text: 'Press “Train” to start: the loss of every run appears here', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] : [],
       showlegend: false,
       uirevision: 'loss',
     }),
-    [logY, empty, x0, x1, loss.y],
+    [logY, hint, x0, x1, loss.y],
   );
   const scaleLayout = useMemo(
     () => ({
@@ -168,6 +177,11 @@ export function LossChart({
         </div>
       )}
       <Plot testId="loss-chart" data={loss.traces} layout={lossLayout} />
+      {note && (
+        <p className="hint" data-testid="band-note">
+          {note}
+        </p>
+      )}
       {entries.length > 1 && (
         <p className="hint" data-testid="loss-note">
           <b>What to look for:</b> each run's own curve. The objectives' losses are different quantities (CLIP's is over

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { EtaEstimator, formatEta } from './eta';
 import { objectiveSpec } from '../core/registry';
 import type { TrainingView } from './trainingView';
+import { describeSeeds, repeating } from './seedsView';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -23,6 +24,7 @@ export function describeStatus(view: TrainingView, ready: boolean, secondsLeft?:
   }
   if (view.graphProgress) return `Encoding the captions with the sentence encoder: ${n(view.graphProgress.done)} / ${n(view.graphProgress.total)}`;
   if (!view.dataset) return 'Loading the demo set…';
+  if (view.seeds && view.state !== 'running' && repeating(view.seeds)) return describeSeeds(view.seeds, backend);
   const runs = view.objectives.map((o) => objectiveSpec(o).label).join(' and ');
   switch (view.state) {
     case 'running':
@@ -62,7 +64,7 @@ export function StatusLine({ view, ready, configuredRuns, loading }: { view: Tra
         </p>
       )}
       <p className="status-line">
-        <span className={`dot ${running ? 'busy' : view.loading || view.graphProgress || !ready ? 'busy' : ''}`} aria-hidden />
+        <span className={`dot ${running || view.seeds?.state === 'running' ? 'busy' : view.loading || view.graphProgress || !ready ? 'busy' : ''}`} aria-hidden />
         {describeStatus(view, ready, secondsLeft, loading)}
       </p>
     </div>

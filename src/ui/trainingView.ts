@@ -16,6 +16,7 @@ import type {
   TrainEvent,
 } from '../worker/protocol';
 import { addNotice } from './notices';
+import { reduceSeeds, type SeedsView } from './seedsView';
 
 /** One run's curves, column by column (what the charts draw). */
 export interface RunHistory {
@@ -55,6 +56,8 @@ export interface TrainingView {
   table?: ColumnTable;
   /** Bumps whenever the runs are rebuilt or the data changes: what the page keeps of old runs (a UMAP) goes with it. */
   generation: number;
+  /** The last "Repeat with n seeds" (on the data loaded now). */
+  seeds?: SeedsView;
 }
 
 export const INITIAL_VIEW: TrainingView = {
@@ -206,6 +209,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         probe: undefined,
         step: 0,
         generation: v.generation + 1,
+        seeds: undefined,
       };
     }
     case 'state':
@@ -220,5 +224,11 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
       return { ...v, notices: addNotice(v.notices, e.message) };
     case 'error':
       return addError(v, e.message);
+    case 'seeds': {
+      const seeds = reduceSeeds(v.seeds, e.update);
+      // A repeat that failed says why among the errors.
+      const failed = e.update.kind === 'state' && e.update.state === 'failed' && e.update.message;
+      return failed ? addError({ ...v, seeds }, failed) : { ...v, seeds };
+    }
   }
 }

@@ -31,7 +31,8 @@ export function useTraining(initialBackend: BackendChoice, wasmThreads = 0) {
     } else dirty.current = true;
   }, []);
 
-  const onEvent = useCallback((e: TrainEvent) => update((v) => reduceEvent(v, e), e.type !== 'step'), [update]);
+  // Steps (of the runs, and of a repeat over seeds) are drawn with the next redraw tick; any other event at once.
+  const onEvent = useCallback((e: TrainEvent) => update((v) => reduceEvent(v, e), e.type !== 'step' && !(e.type === 'seeds' && e.update.kind === 'step')), [update]);
 
   useEffect(() => {
     let cancelled = false;

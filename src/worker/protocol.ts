@@ -175,7 +175,25 @@ export type TrainEvent =
   | { type: 'saved'; runs: SavedRunSummary[]; current?: string }
   | { type: 'config'; config: Settings; objectives: ObjectiveName[] } // the worker changed them (a resumed or imported run)
   | { type: 'notice'; message: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'seeds'; update: SeedRepeatUpdate }; // "Repeat with n seeds" (seedRepeats.ts)
+
+/** Where a repeat over seeds stands: a failed one says why in its `state` update's message. */
+export type SeedRepeatState = 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+
+/** One seed's final held-out metrics of every objective (core/seedSummary's SeedRun). */
+export interface SeedRunResult {
+  seed: number;
+  results: { objective: ObjectiveName; final?: EvalMetrics }[];
+}
+
+/** What a repeat over seeds tells the page, in order: begin, then steps, evaluations and finished seeds, and states. */
+export type SeedRepeatUpdate =
+  | { kind: 'begin'; seeds: number[]; objectives: ObjectiveName[]; totalSteps: number; dataset: string }
+  | { kind: 'step'; seed: number; objective: ObjectiveName; step: number; loss: number }
+  | { kind: 'metrics'; seed: number; objective: ObjectiveName; metrics: EvalMetrics }
+  | { kind: 'seed-done'; run: SeedRunResult }
+  | { kind: 'state'; state: SeedRepeatState; message?: string };
 
 export type EventSink = (event: TrainEvent) => void;
 
@@ -231,6 +249,17 @@ export interface TrainerApi {
   resumeSaved(id: string): Promise<void>;
   /** Every run's config, loss history and metrics so far (for the headless experiment runner and exports). */
   results(): Promise<RunResult[]>;
+  /**
+   * "Repeat with n seeds" (2-5): every objective trained afresh on the session's seed and the n − 1 after it, one
+   * seed after another, beside the session's runs (which pause and stay as they are). Returns once it has begun.
+   */
+  repeatSeeds(count: number): Promise<void>;
+  /** Pauses the repeat between two steps. */
+  pauseSeeds(): Promise<void>;
+  /** Goes on with a paused repeat (the session's runs pause). */
+  resumeSeeds(): Promise<void>;
+  /** Stops the repeat; the seeds it finished stay. */
+  cancelSeeds(): Promise<void>;
   /**
    * Makes the next training step fail inside its loss computation, as a lost GPU device would (for the fallback
    * test and for users to try it): on a GPU backend the runs move to WASM and the step is retried on the same batch.

@@ -48,6 +48,8 @@ export async function buildExport(args: {
   heldOut: Int32Array;
   dataset: DatasetSummary;
   backend?: BackendInfo;
+  /** The objective's final metrics on every seed of the last "Repeat with n seeds" (absent or empty: no seeds.json). */
+  seeds?: { seed: number; final?: EvalMetrics }[];
 }): Promise<Record<string, Uint8Array>> {
   const { model, step, set } = args;
   const cfg = model.cfg;
@@ -91,6 +93,7 @@ export async function buildExport(args: {
     }),
     'metrics.json': json(args.metrics),
     'metrics.csv': strToU8(metricsCsv(args.metrics)),
+    ...(args.seeds?.length ? { 'seeds.json': json({ objective: cfg.objective, seeds: args.seeds }) } : {}),
     'history.json': json(history),
     'history.csv': strToU8(historyCsv(history)),
     'projector/vectors.tsv': strToU8(vectorsTsv(embeddings, d)),

@@ -34,6 +34,7 @@ import { RunLoop } from './runLoop';
 import { sampleSet } from './runPictures';
 import { RunReports } from './runReports';
 import { SavedRuns } from './savedRuns';
+import { SeedRepeats } from './seedRepeats';
 import type { RunStore } from './runStore';
 import { TryIt } from './tryIt';
 import { Workspace } from './workspace';
@@ -61,6 +62,7 @@ export class TrainingSession implements TrainerApi {
     emit: this.emit,
     backend: () => this.device.info,
     dropRuns: async () => {
+      await this.repeats.cancel(); // its data or settings are changing
       await this.loop.pause();
       this.dropRuns();
     },
@@ -78,6 +80,11 @@ export class TrainingSession implements TrainerApi {
   private readonly saves: SavedRuns;
   private readonly loop: RunLoop;
   private readonly tryit = new TryIt();
+  private readonly repeats = new SeedRepeats({
+    emit: this.emit,
+    groundFor: (seed) => this.space.groundFor(seed),
+    session: () => ({ seed: this.space.config.seed, objectives: this.space.objectives, steps: this.space.config.steps, dataset: this.space.data?.name ?? '' }),
+  });
 
   constructor(private readonly options: SessionOptions) {
     this.device = new Device(options.startBackend, this.emit, this.runs, options.gpuCheckpointEvery);
@@ -107,11 +114,13 @@ export class TrainingSession implements TrainerApi {
   // ---- backend ----
 
   async setBackend(choice: BackendChoice): Promise<BackendInfo> {
+    await this.repeats.cancel(); // its runs live on the old backend
     await this.loop.pause();
     return this.device.switchTo(choice);
   }
 
   async benchmark(req: BenchmarkRequest): Promise<BenchmarkResult[]> {
+    await this.repeats.pause();
     await this.loop.pause();
     return runBenchmark(req, this.device);
   }
@@ -165,7 +174,9 @@ export class TrainingSession implements TrainerApi {
 
   // ---- run control ----
 
-  start(): Promise<void> {
+  /** One job trains at a time: the session's runs start, a repeat over seeds pauses (and goes on when resumed). */
+  async start(): Promise<void> {
+    await this.repeats.pause();
     return this.loop.start();
   }
 
@@ -173,8 +184,29 @@ export class TrainingSession implements TrainerApi {
     return this.loop.pause();
   }
 
-  step(): Promise<void> {
+  async step(): Promise<void> {
+    await this.repeats.pause();
     return this.loop.step();
+  }
+
+  // ---- repeat with seeds ----
+
+  async repeatSeeds(count: number): Promise<void> {
+    await this.loop.pause();
+    await this.repeats.start(count);
+  }
+
+  pauseSeeds(): Promise<void> {
+    return this.repeats.pause();
+  }
+
+  async resumeSeeds(): Promise<void> {
+    await this.loop.pause();
+    this.repeats.resume();
+  }
+
+  cancelSeeds(): Promise<void> {
+    return this.repeats.cancel();
   }
 
   async reset(): Promise<void> {
@@ -225,6 +257,7 @@ export class TrainingSession implements TrainerApi {
       heldOut: split.heldOut,
       dataset: this.space.summary()!,
       backend: this.device.info,
+      seeds: this.repeats.finished().flatMap((r) => r.results.filter((x) => x.objective === objective).map((x) => ({ seed: r.seed, final: x.final }))),
     });
     return Comlink.transfer(files, Object.values(files).map((f) => f.buffer as ArrayBuffer));
   }

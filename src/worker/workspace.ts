@@ -81,6 +81,13 @@ export class Workspace {
     return { data: this.data, train: this.split.train, graph: this.graph, config: this.config };
   }
 
+  /** What the runs of another seed stand on: this config with that seed, and the split that seed draws. */
+  groundFor(seed: number): { ground: RunGround; split: ReturnType<typeof splitForSet> } {
+    const { data, graph, config } = this.ground();
+    const split = seed === config.seed ? this.split! : splitForSet(data, HELD_OUT_FRACTION, seed);
+    return { ground: { data, train: split.train, graph, config: { ...config, seed } }, split };
+  }
+
   // ---- loading ----
 
   async loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary> {
