@@ -1,4 +1,5 @@
 import { Inflate } from 'fflate';
+import CRC32 from 'crc-32';
 
 /**
  * A zip reader that checks before it inflates. DOM-free: it reads the archive through `read(offset, length)`, so the
@@ -37,6 +38,7 @@ export interface ZipEntry {
   compressedSize: number;
   size: number; // declared uncompressed size
   offset: number; // of the local header
+  crc: number; // CRC-32 of the uncompressed bytes, from the central directory (unsigned)
 }
 
 export type ReadBytes = (offset: number, length: number) => Promise<Uint8Array>;
@@ -121,6 +123,7 @@ export async function readCentralDirectory(read: ReadBytes, size: number): Promi
     const extraLen = cv.getUint16(p + 30, true);
     const commentLen = cv.getUint16(p + 32, true);
     let offset = cv.getUint32(p + 42, true);
+    const crc = cv.getUint32(p + 16, true);
     if (p + 46 + nameLen + extraLen > cd.length) throw new ZipError(`central directory entry ${n + 1} is damaged`);
     const name = decodeName(cd.subarray(p + 46, p + 46 + nameLen), (flags & 0x800) !== 0);
     // zip64 extra field: the 64-bit values of the fields set to 0xFFFFFFFF, in this order.
@@ -143,7 +146,7 @@ export async function readCentralDirectory(read: ReadBytes, size: number): Promi
       }
       e += 4 + len;
     }
-    entries.push({ name: normaliseSourcePath(name), method, flags, compressedSize, size: entrySize, offset });
+    entries.push({ name: normaliseSourcePath(name), method, flags, compressedSize, size: entrySize, offset, crc });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
@@ -182,9 +185,16 @@ const pushChunk = (declared: number) => Math.max(1024, Math.min(64 * 1024, Math.
 
 /**
  * The bytes of one entry: stored entries as they are, deflated ones inflated in small chunks and stopped as soon
- * as they pass their declared size. Throws ZipError with the reason.
+ * as they pass their declared size, then checked against their CRC-32. Throws ZipError with the reason.
  */
 export async function readEntry(read: ReadBytes, zipBytes: number, e: ZipEntry): Promise<Uint8Array> {
+  const bytes = await entryBytes(read, zipBytes, e);
+  // Damage that still inflates (or a stored entry, which is never inflated) shows only in the checksum.
+  if (CRC32.buf(bytes) >>> 0 !== e.crc) throw new ZipError('its bytes do not match the checksum (CRC-32) in the zip: the archive is damaged');
+  return bytes;
+}
+
+async function entryBytes(read: ReadBytes, zipBytes: number, e: ZipEntry): Promise<Uint8Array> {
   if (e.offset + 30 > zipBytes) throw new ZipError('its local header lies outside the file');
   const head = await read(e.offset, 30);
   const hv = new DataView(head.buffer, head.byteOffset, head.byteLength);

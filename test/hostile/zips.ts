@@ -1,4 +1,5 @@
-import { deflateSync, zipSync } from 'fflate';
+import CRC32 from 'crc-32';
+import { deflateSync, inflateSync, zipSync } from 'fflate';
 
 /**
  * Hostile zips, built byte by byte (DOM-free: the unit tests read them directly, the browser tests write them to
@@ -11,8 +12,10 @@ export interface RawEntry {
   data: Uint8Array; // as stored in the archive (already deflated when method is 8)
   method: 0 | 8;
   size: number; // declared uncompressed size
-  crc?: number;
+  crc?: number; // CRC-32 of the uncompressed bytes (default: computed from the data)
 }
+
+const crcOf = (e: RawEntry) => e.crc ?? CRC32.buf(e.method === 0 ? e.data : inflateSync(e.data)) >>> 0;
 
 /** A zip of raw entries (no zip64): local headers, data, central directory, end record. */
 export function buildZip(entries: RawEntry[]): Uint8Array {
@@ -22,13 +25,14 @@ export function buildZip(entries: RawEntry[]): Uint8Array {
   let offset = 0;
   for (const e of entries) {
     const name = enc.encode(e.name);
+    const crc = crcOf(e);
     const local = new Uint8Array(30 + name.length);
     const lv = new DataView(local.buffer);
     lv.setUint32(0, 0x04034b50, true);
     lv.setUint16(4, 20, true);
     lv.setUint16(6, 0x800, true);
     lv.setUint16(8, e.method, true);
-    lv.setUint32(14, e.crc ?? 0, true);
+    lv.setUint32(14, crc, true);
     lv.setUint32(18, e.data.length, true);
     lv.setUint32(22, e.size, true);
     lv.setUint16(26, name.length, true);
@@ -40,7 +44,7 @@ export function buildZip(entries: RawEntry[]): Uint8Array {
     cv.setUint16(6, 20, true);
     cv.setUint16(8, 0x800, true);
     cv.setUint16(10, e.method, true);
-    cv.setUint32(16, e.crc ?? 0, true);
+    cv.setUint32(16, crc, true);
     cv.setUint32(20, e.data.length, true);
     cv.setUint32(24, e.size, true);
     cv.setUint16(28, name.length, true);
@@ -78,8 +82,9 @@ function deflatedZerosMB(): Uint8Array {
 /** `count` entries of `mbEach` MiB of zeros (a chain of 1 MiB deflate streams would not be valid: each entry is one stream). */
 export function zerosBomb(count: number, mbEach: number, declare: 'honest' | 'lying' = 'honest'): Uint8Array {
   const stream = mbEach === 1 ? deflatedZerosMB() : deflateSync(new Uint8Array(mbEach * MB), { level: 9 });
+  const crc = CRC32.buf(new Uint8Array(mbEach * MB)) >>> 0; // once, for every entry
   return buildZip(
-    Array.from({ length: count }, (_, i) => ({ name: `bomb/${String(i).padStart(5, '0')}.png`, data: stream, method: 8 as const, size: declare === 'honest' ? mbEach * MB : 1000 })),
+    Array.from({ length: count }, (_, i) => ({ name: `bomb/${String(i).padStart(5, '0')}.png`, data: stream, method: 8 as const, size: declare === 'honest' ? mbEach * MB : 1000, crc })),
   );
 }
 
@@ -107,4 +112,13 @@ export function backslashZip(files: Record<string, Uint8Array | string>): Uint8A
       return { name: name.replace(/\//g, '\\'), data, method: 0 as const, size: data.length };
     }),
   );
+}
+
+/** A zip whose one stored entry had a byte changed after it was written (its checksum no longer matches). */
+export function flippedByteZip(name: string, text: string): Uint8Array {
+  const data = new TextEncoder().encode(text);
+  const z = buildZip([{ name, data, method: 0, size: data.length }]);
+  const at = 30 + new TextEncoder().encode(name).length + Math.floor(data.length / 2);
+  z[at] ^= 0x20;
+  return z;
 }
