@@ -166,6 +166,8 @@ export type TrainEvent =
   | { type: 'run-removed'; objective: ObjectiveName } // the user unticked its objective: the run and its curves are gone
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
   | { type: 'metrics'; objective: ObjectiveName; metrics: EvalMetrics }
+  // The held-out evaluation of one run began (done: false) or ended (done: true, with or without metrics).
+  | { type: 'evaluating'; objective: ObjectiveName; step: number; done: boolean }
   | { type: 'probe'; probe: ProbeInfo }
   | { type: 'viz'; viz: RunViz }
   | { type: 'state'; state: RunState; step: number; totalSteps: number }
