@@ -3,7 +3,7 @@ import { describeStatus, statusPhase } from '../../src/ui/StatusLine';
 import { INITIAL_VIEW, reduceEvent, type TrainingView } from '../../src/ui/trainingView';
 import type { DatasetSummary, TrainEvent } from '../../src/worker/protocol';
 
-const dataset: DatasetSummary = { name: 'shapes', size: 600, trainSize: 480, heldOutSize: 120, imageSize: 32, labels: 5, graph: 'TF-IDF', format: 'generated', heldOutBy: 'seed' } as DatasetSummary;
+const dataset: DatasetSummary = { name: 'shapes', size: 600, trainSize: 480, heldOutSize: 120, imageSize: 32, labels: 5, graph: 'TF-IDF', format: 'generated', heldOutBy: 'seeded 20%' };
 const fold = (events: TrainEvent[], from: TrainingView = INITIAL_VIEW) => events.reduce(reduceEvent, from);
 
 describe('the status line names the phase', () => {
