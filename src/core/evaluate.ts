@@ -3,7 +3,7 @@ import { objectiveSpec } from './registry';
 import { imageBatch, type ImageSet } from './dataset';
 import { graphSpearman, knnAccuracy, retrieval, type RetrievalMetrics, unitRows } from './metrics';
 import type { ContrastiveModel } from './model';
-import { linearProbe } from './probe';
+import { confusionMatrix, linearProbe, linearProbeAnswers } from './probe';
 import { Rng } from './rng';
 import * as tf from './tf';
 import type { CaptionGraph } from './captionGraph';
@@ -16,10 +16,23 @@ export interface EvalMetrics {
   linearProbeTop1?: number; // with labels: logistic regression on the pooled backbone features
   knnTop1Projected?: number; // with labels: the same k-NN on the projected, normalised embedding (what the loss sees)
   linearProbeTop1Projected?: number; // with labels: the same probe on the projected embedding
+  probeConfusion?: ProbeConfusion; // with labels (at most MAX_CONFUSION_CLASSES): the backbone probe's answers by class
   retrieval?: RetrievalMetrics; // with a text tower
   graphSpearman: number; // learned image similarities against the caption graph
   evaluated: number; // held-out images used
 }
+
+/**
+ * The linear probe's answers on the held-out images by class: `counts[t][p]` images of class t it called class p
+ * (rows: the truth, columns: the prediction), with the class names in the order of both.
+ */
+export interface ProbeConfusion {
+  classes: string[];
+  counts: number[][];
+}
+
+/** Above this many classes the matrix is not kept (it would not be readable, and it grows with the square). */
+export const MAX_CONFUSION_CLASSES = 40;
 
 export interface EvalLimits {
   heldOut: number; // at most this many held-out images
@@ -97,7 +110,10 @@ export async function evaluateRun(
     // By default on the backbone's pooled features (the literature's protocol; CLIP's projection is shaped for text),
     // and on the projected embedding as a second, labelled view.
     out.knnTop1 = knnAccuracy(unitRows(mem.features, w), trainLabels, unitRows(features, w), testLabels, w);
-    out.linearProbeTop1 = await linearProbe(mem.features, trainLabels, features, testLabels, w, classes);
+    const probe = await linearProbeAnswers(mem.features, trainLabels, features, testLabels, w, classes);
+    out.linearProbeTop1 = probe.accuracy;
+    if (classes <= MAX_CONFUSION_CLASSES && probe.truth.length > 0)
+      out.probeConfusion = { classes: [...set.labelNames], counts: confusionMatrix(probe.truth, probe.predicted, classes) };
     out.knnTop1Projected = knnAccuracy(mem.embeddings, trainLabels, embeddings, testLabels, d);
     out.linearProbeTop1Projected = await linearProbe(mem.embeddings, trainLabels, embeddings, testLabels, d, classes);
   }

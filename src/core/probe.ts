@@ -4,6 +4,36 @@ import { Rng } from './rng';
 import * as tf from './tf';
 
 /**
+ * Counts of a classifier's answers: `counts[t][p]` test samples of true class t predicted as class p (rows are the
+ * truth, columns the prediction); samples whose label is negative (unlabelled) or out of range are left out.
+ */
+export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number[][] {
+  if (truth.length !== predicted.length) throw new Error(`confusionMatrix: ${truth.length} labels but ${predicted.length} predictions`);
+  const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < truth.length; i++) {
+    const t = truth[i];
+    const p = predicted[i];
+    if (t >= 0 && t < classes && p >= 0 && p < classes) counts[t][p] += 1;
+  }
+  return counts;
+}
+
+/** Each class's accuracy (the diagonal over the row's total); NaN for a class with no test sample. */
+export function perClassAccuracy(counts: number[][]): number[] {
+  return counts.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total === 0 ? NaN : row[i] / total;
+  });
+}
+
+/** What a probe answered: its accuracy, and the true and predicted class of every labelled test sample. */
+export interface ProbeAnswers {
+  accuracy: number;
+  truth: Int32Array;
+  predicted: Int32Array;
+}
+
+/**
  * A linear probe on frozen features (the paper's protocol): standardised features, multinomial logistic regression
  * with L2, trained full-batch with Adam; returns top-1 accuracy on the test features.
  */
@@ -14,11 +44,24 @@ export async function linearProbe(
   testLabels: Int32Array,
   d: number,
   classes: number,
-  { steps = 150, lr = 0.05, l2 = 1e-3 } = {},
+  options: { steps?: number; lr?: number; l2?: number } = {},
 ): Promise<number> {
+  return (await linearProbeAnswers(train, trainLabels, test, testLabels, d, classes, options)).accuracy;
+}
+
+/** The linear probe of `linearProbe`, with every labelled test sample's true and predicted class (for a confusion matrix). */
+export async function linearProbeAnswers(
+  train: Float32Array,
+  trainLabels: Int32Array,
+  test: Float32Array,
+  testLabels: Int32Array,
+  d: number,
+  classes: number,
+  { steps = 150, lr = 0.05, l2 = 1e-3 } = {},
+): Promise<ProbeAnswers> {
   const keepTrain = [...trainLabels.keys()].filter((i) => trainLabels[i] >= 0);
   const keepTest = [...testLabels.keys()].filter((i) => testLabels[i] >= 0);
-  if (keepTrain.length === 0 || keepTest.length === 0 || classes < 2) return NaN;
+  if (keepTrain.length === 0 || keepTest.length === 0 || classes < 2) return { accuracy: NaN, truth: new Int32Array(0), predicted: new Int32Array(0) };
   const rows = (x: Float32Array, keep: number[]) => {
     const out = new Float32Array(keep.length * d);
     keep.forEach((i, r) => out.set(x.subarray(i * d, (i + 1) * d), r * d));
@@ -50,9 +93,11 @@ export async function linearProbe(
     const pred = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xTest, W), b), 1));
     const p = await pred.data();
     tf.dispose([pred, xTrain, yTrain, xTest, mean, std]);
+    const truth = Int32Array.from(keepTest, (i) => testLabels[i]);
+    const predicted = Int32Array.from(p);
     let correct = 0;
-    keepTest.forEach((i, r) => (correct += p[r] === testLabels[i] ? 1 : 0));
-    return correct / keepTest.length;
+    truth.forEach((t, r) => (correct += predicted[r] === t ? 1 : 0));
+    return { accuracy: correct / keepTest.length, truth, predicted };
   } finally {
     params.dispose();
     opt.dispose();

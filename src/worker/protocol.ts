@@ -9,12 +9,12 @@
 import type { BackendChoice, ObjectiveName, Settings, TrainConfig } from '../core/config';
 import type { Neighbour, TargetNeighbours } from '../core/captionGraph';
 import type { HeldOutBy } from '../core/dataset';
-import type { EvalMetrics } from '../core/evaluate';
+import type { EvalMetrics, ProbeConfusion } from '../core/evaluate';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
 import type { FormatName, LoadReport } from '../data/loadReport';
 
-export type { BackendChoice, EvalMetrics, HistoryRow, LoadReport, Neighbour, ObjectiveName, Settings, StepReport, TargetNeighbours, TrainConfig };
+export type { BackendChoice, EvalMetrics, HistoryRow, ProbeConfusion, LoadReport, Neighbour, ObjectiveName, Settings, StepReport, TargetNeighbours, TrainConfig };
 
 /** A CSV / TSV whose columns the user may pick (see data/formats). */
 export type ColumnTable = Detection['table'];
