@@ -3,7 +3,8 @@ import { objectiveSpec } from './registry';
 import { imageBatch, type ImageSet } from './dataset';
 import { graphSpearman, knnAccuracy, retrieval, type RetrievalMetrics, unitRows } from './metrics';
 import type { ContrastiveModel } from './model';
-import { confusionMatrix, linearProbe, linearProbeAnswers } from './probe';
+import { confusionMatrix, MAX_CONFUSION_CLASSES, type ProbeConfusion } from './confusion';
+import { linearProbe, linearProbeAnswers } from './probe';
 import { Rng } from './rng';
 import * as tf from './tf';
 import type { CaptionGraph } from './captionGraph';
@@ -21,18 +22,6 @@ export interface EvalMetrics {
   graphSpearman: number; // learned image similarities against the caption graph
   evaluated: number; // held-out images used
 }
-
-/**
- * The linear probe's answers on the held-out images by class: `counts[t][p]` images of class t it called class p
- * (rows: the truth, columns: the prediction), with the class names in the order of both.
- */
-export interface ProbeConfusion {
-  classes: string[];
-  counts: number[][];
-}
-
-/** Above this many classes the matrix is not kept (it would not be readable, and it grows with the square). */
-export const MAX_CONFUSION_CLASSES = 40;
 
 export interface EvalLimits {
   heldOut: number; // at most this many held-out images

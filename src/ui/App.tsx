@@ -2,6 +2,7 @@ import { SafeText } from './safeText';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ObjectiveName, Settings } from '../core/config';
 import { ConfigPanel } from './ConfigPanel';
+import { ConfusionPanel } from './ConfusionPanel';
 import { DatasetPanel, DEMO_NAME, DEMO_URL } from './DatasetPanel';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
 import { LossChart } from './LossChart';
@@ -13,6 +14,7 @@ import { ProjectionPanel } from './ProjectionPanel';
 import { loadPlotly } from './Plot';
 import { humanNotice } from './notices';
 import { lastSaved, ResumeOffer } from './ResumeOffer';
+import { SharePanel } from './SharePanel';
 import { StatusLine } from './StatusLine';
 import { TryItPanel } from './TryItPanel';
 import { parseHash, toHash } from './urlConfig';
@@ -224,6 +226,7 @@ export function App() {
               );
             })}
           </div>
+          <SharePanel view={view} config={config} objectives={objectives} link={`${window.location.origin}${window.location.pathname}${toHash({ config, objectives, data: initial.data })}`} />
           {linkErrors.map((e) => (
             <p key={e} className="notice" data-testid="link-error">
               the link&apos;s <SafeText text={e} max={2000} />; the default is used
@@ -255,6 +258,7 @@ export function App() {
             <div className="plot placeholder">The loss of every run appears here once a dataset has loaded.</div>
           )}
           <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} />
+          <ConfusionPanel metrics={view.metrics} dataset={view.dataset} />
           <ExportPanel
             objectives={view.objectives}
             steps={Object.fromEntries(view.objectives.map((o) => [o, view.histories[o]?.last?.step ?? 0]))}

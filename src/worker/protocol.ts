@@ -9,7 +9,8 @@
 import type { BackendChoice, ObjectiveName, Settings, TrainConfig } from '../core/config';
 import type { Neighbour, TargetNeighbours } from '../core/captionGraph';
 import type { HeldOutBy } from '../core/dataset';
-import type { EvalMetrics, ProbeConfusion } from '../core/evaluate';
+import type { EvalMetrics } from '../core/evaluate';
+import type { ProbeConfusion } from '../core/confusion';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
 import type { FormatName, LoadReport } from '../data/loadReport';
