@@ -14,6 +14,7 @@ import { ProjectionPanel } from './ProjectionPanel';
 import { loadPlotly } from './Plot';
 import { humanNotice } from './notices';
 import { lastSaved, ResumeOffer } from './ResumeOffer';
+import { type FolderHandle, recallFolder, reopenFolder } from './folderMemory';
 import { SharePanel } from './SharePanel';
 import { StatusLine } from './StatusLine';
 import { TryItPanel } from './TryItPanel';
@@ -38,6 +39,9 @@ export function App() {
   const { ready, view, actions, dismissErrors, dismissNotice } = useTraining(initial.config.backend, initial.config.wasmThreads);
   const running = view.state === 'running';
   const [offerDismissed, setOfferDismissed] = useState(false);
+  // The folder opened last with the directory picker, kept in IndexedDB: the resume offer can read it again.
+  const [folder, setFolder] = useState<{ handle: FolderHandle; note?: string }>();
+  useEffect(() => void recallFolder().then((handle) => handle && setFolder({ handle })), []);
   // What is loading, in words, for the status line ("the demo set", "my-photos").
   const [loadLabel, setLoadLabel] = useState<string>();
   // An image of the dataset clicked anywhere on the page: a question for "Try it".
@@ -175,6 +179,18 @@ export function App() {
               busy={!ready || view.loading}
               onResume={(id) => void actions.resumeSaved(id)}
               onDismiss={() => setOfferDismissed(true)}
+              folder={folder?.handle.name}
+              note={folder?.note}
+              onReopen={(id) =>
+                void (async () => {
+                  if (!folder) return;
+                  const got = await reopenFolder(folder.handle).catch((err: unknown) => ({ refused: `the folder could not be read: ${String(err)}` }));
+                  if ('refused' in got) return setFolder({ ...folder, note: got.refused });
+                  setLoadLabel(folder.handle.name);
+                  const outcome = await actions.loadFiles(got.files, folder.handle.name, { imageSize: config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
+                  if (outcome?.summary) await actions.resumeSaved(id);
+                })()
+              }
             />
           )}
           <StatusLine view={view} ready={ready} loading={loadLabel} configuredRuns={Math.max(runs.length, objectives.length)} />
