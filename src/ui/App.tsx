@@ -144,7 +144,8 @@ export function App() {
         <span data-testid="memory">{view.memory ? `${view.memory.numTensors} tensors · ${formatBytes(view.memory.numBytes)}` : ''}</span>
         <span className="private">data stays on this device</span>
       </header>
-      <main className="columns">
+      {/* Until there are pictures (heatmaps, projections, Try it), the centre takes the right column's room too. */}
+      <main className={view.probe ? 'columns' : 'columns no-pictures'}>
         <aside className="left">
           <DatasetPanel
             view={view}

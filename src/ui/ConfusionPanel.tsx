@@ -31,7 +31,12 @@ function confusionChart(c: ProbeConfusion, objective: ObjectiveName, step: numbe
         textfont: { size: 10 },
         zmin: 0,
         zmax: 1,
-        colorscale: 'Blues',
+        // White for none of the row, dark blue for all of it.
+        colorscale: [
+          [0, '#f7fbff'],
+          [0.5, '#6baed6'],
+          [1, '#08306b'],
+        ],
         showscale: false,
         hovertemplate: 'true %{y}<br>predicted %{x}<br>%{text} images (%{z:.0%} of the row)<extra></extra>',
       },

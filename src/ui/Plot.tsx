@@ -158,7 +158,20 @@ export function Plot({
   };
   useEffect(() => {
     const el = ref.current;
+    // Plotly follows the window's size ('responsive'), not its box's: a column that widens or narrows (the page's
+    // layout once pictures arrive) resizes the chart here.
+    let width = el?.clientWidth ?? 0;
+    const observer =
+      el && typeof ResizeObserver !== 'undefined'
+        ? new ResizeObserver(() => {
+            if (el.clientWidth === width || !el.classList.contains('js-plotly-plot')) return;
+            width = el.clientWidth;
+            void loadPlotly().then((P) => P.Plots.resize(el));
+          })
+        : undefined;
+    if (el) observer?.observe(el);
     return () => {
+      observer?.disconnect();
       if (el) void loadPlotly().then((P) => P.purge(el));
     };
   }, []);
