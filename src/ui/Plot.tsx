@@ -164,9 +164,12 @@ export function Plot({
     const observer =
       el && typeof ResizeObserver !== 'undefined'
         ? new ResizeObserver(() => {
-            if (el.clientWidth === width || !el.classList.contains('js-plotly-plot')) return;
+            // A chart hidden or taken off the page (width 0) is left as it is: Plotly resizes only displayed charts.
+            if (el.clientWidth === width || el.clientWidth === 0 || !el.isConnected || !el.classList.contains('js-plotly-plot')) return;
             width = el.clientWidth;
-            void loadPlotly().then((P) => P.Plots.resize(el));
+            void loadPlotly()
+              .then((P) => P.Plots.resize(el))
+              .catch(() => undefined); // hidden between the check and the resize: the next size change redraws it
           })
         : undefined;
     if (el) observer?.observe(el);
