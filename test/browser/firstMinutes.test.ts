@@ -162,3 +162,58 @@ describe("a newcomer's first minutes", () => {
     await context.close();
   });
 });
+
+describe('a folder opened with the directory picker, after a reload', () => {
+  // Headless Chromium shows no picker: showDirectoryPicker is replaced by one that returns a real directory handle
+  // of the origin-private file system (cloneable into IndexedDB like a picked folder's). What cannot be tested here is
+  // the browser's own permission prompt: an OPFS handle is always readable, so queryPermission says 'granted'.
+  it('is offered again by the resume offer, read without a new pick, and the run resumes on it', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) {
+      const c = COLOURS[i % COLOURS.length];
+      files[`img${i}.png`] = Buffer.from(await png(c, 24, i % 2 ? 'circle' : 'square')).toString('base64');
+      files[`img${i}.txt`] = Buffer.from(`a ${c} ${i % 2 ? 'circle' : 'square'}`).toString('base64');
+    }
+    await page.addInitScript(() => {
+      const w = window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle>; __picks: number };
+      w.__picks = 0;
+      w.showDirectoryPicker = async () => {
+        w.__picks += 1;
+        return (await navigator.storage.getDirectory()).getDirectoryHandle('picked-photos');
+      };
+    });
+    await page.goto(`${inject('appUrl')}#data=shapes&objectives=clip&graph=tfidf&${TINY.replace('steps=6', 'steps=4')}`);
+    await waitReady(page);
+    await page.evaluate(async (all) => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked-photos', { create: true });
+      for (const [name, b64] of Object.entries(all)) {
+        const writable = await (await dir.getFileHandle(name, { create: true })).createWritable();
+        await writable.write(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+        await writable.close();
+      }
+    }, files);
+    await page.click('[data-testid=open-folder]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=dataset-name]')?.textContent?.includes('picked-photos · 12 images'), null, { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=start]:not([disabled])');
+    await page.click('[data-testid=start]');
+    await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid=saved-run]');
+
+    // Reload: the page opens with the shapes (its link says so); the offer names the folder and reopens it.
+    await page.reload();
+    await page.waitForSelector('[data-testid=resume-reopen]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=resume-reopen]')).toBe('Reopen the folder “picked-photos” and resume at step 4');
+    await page.click('[data-testid=resume-reopen]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=dataset-name]')?.textContent?.includes('picked-photos · 12 images'), null, { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=run-clip]', { timeout: 60_000 });
+    await expect.poll(() => page.getAttribute('[data-testid=progress]', 'data-step')).toBe('4');
+    expect(await page.getAttribute('[data-testid=run-clip]', 'data-loss')).not.toBe('');
+    expect(await page.evaluate(() => (window as unknown as { __picks: number }).__picks)).toBe(0); // this page never opened the picker
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
