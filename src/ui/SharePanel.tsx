@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ObjectiveName, Settings } from '../core/config';
-import { chartImages, composeReport, reportText } from './shareReport';
+import { chartImages, composeReport, reportKey, reportText } from './shareReport';
 import type { TrainingView } from './trainingView';
 
 /** Saves a Blob as a download (the report's PNG). */
@@ -26,7 +26,7 @@ export function SharePanel({ view, config, objectives, link }: { view: TrainingV
     setBusy(true);
     try {
       const { title, lines } = reportText(view, config, objectives, link, new Date());
-      const { blob, width, height } = await composeReport(title, lines, await chartImages());
+      const { blob, width, height } = await composeReport(title, lines, await chartImages(), reportKey(view.objectives));
       saveBlob(`xsample-playground-report-step${view.step}.png`, blob);
       setSaid({ text: `saved a ${width}×${height} PNG (${Math.round(blob.size / 1024)} kB)`, size: `${width}x${height}` });
     } catch (err) {

@@ -139,8 +139,18 @@ function loadImage(url: string): Promise<HTMLImageElement> {
   });
 }
 
-/** Draws the header and the charts onto one canvas; resolves the PNG and its size. */
-export async function composeReport(title: string, lines: string[], charts: ChartImage[]): Promise<{ blob: Blob; width: number; height: number }> {
+/** The runs' colours, as the charts draw them (a key under the title). */
+export function reportKey(objectives: ObjectiveName[]): { label: string; colour: string }[] {
+  return objectives.map((o) => ({ label: objectiveSpec(o).label, colour: objectiveSpec(o).colour }));
+}
+
+/** Draws the header (title, the runs' colour key, the lines) and the charts onto one canvas; resolves the PNG and its size. */
+export async function composeReport(
+  title: string,
+  lines: string[],
+  charts: ChartImage[],
+  key: { label: string; colour: string }[] = [],
+): Promise<{ blob: Blob; width: number; height: number }> {
   const canvas = document.createElement('canvas');
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('the report needs a 2D canvas, which this browser did not give');
@@ -157,7 +167,18 @@ export async function composeReport(title: string, lines: string[], charts: Char
   ctx.textBaseline = 'top';
   ctx.font = `600 ${TITLE_PX - 6}px system-ui, sans-serif`;
   ctx.fillText(title, PAD, PAD);
+  // The colour key, right of the title: a dot and the run's name each.
+  let kx = PAD + ctx.measureText(title).width + 24;
   ctx.font = font;
+  for (const k of key) {
+    ctx.fillStyle = k.colour;
+    ctx.beginPath();
+    ctx.arc(kx + 6, PAD + 10, 6, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.fillStyle = '#1d2330';
+    ctx.fillText(k.label, kx + 16, PAD + 3);
+    kx += 16 + ctx.measureText(k.label).width + 18;
+  }
   ctx.fillStyle = '#3d4557';
   wrapped.forEach((l, i) => ctx.fillText(l, PAD, PAD + TITLE_PX + 6 + i * LINE_PX));
   for (let i = 0; i < charts.length; i++) {

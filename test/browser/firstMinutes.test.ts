@@ -66,6 +66,11 @@ describe("a newcomer's first minutes", () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // Content-Security-Policy violations (the report loads chart images from data: URLs) count as errors too.
+    await page.exposeFunction('__cspViolation', (v: string) => errors.push(`CSP: ${v}`));
+    await page.addInitScript(() =>
+      document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __cspViolation: (v: string) => void }).__cspViolation(`${e.violatedDirective} ${e.blockedURI}`)),
+    );
     await page.goto(`${inject('appUrl')}#objectives=clip,xsample&${TINY}`);
     await waitReady(page);
     expect(await page.getAttribute('[data-testid=status]', 'data-phase')).toBe('ready');
