@@ -3,7 +3,8 @@ import { objectiveSpec } from './registry';
 import { imageBatch, type ImageSet } from './dataset';
 import { graphSpearman, knnAccuracy, retrieval, type RetrievalMetrics, unitRows } from './metrics';
 import type { ContrastiveModel } from './model';
-import { linearProbe } from './probe';
+import { confusionMatrix, MAX_CONFUSION_CLASSES, type ProbeConfusion } from './confusion';
+import { linearProbe, linearProbeAnswers } from './probe';
 import { Rng } from './rng';
 import * as tf from './tf';
 import type { CaptionGraph } from './captionGraph';
@@ -16,6 +17,7 @@ export interface EvalMetrics {
   linearProbeTop1?: number; // with labels: logistic regression on the pooled backbone features
   knnTop1Projected?: number; // with labels: the same k-NN on the projected, normalised embedding (what the loss sees)
   linearProbeTop1Projected?: number; // with labels: the same probe on the projected embedding
+  probeConfusion?: ProbeConfusion; // with labels (at most MAX_CONFUSION_CLASSES): the backbone probe's answers by class
   retrieval?: RetrievalMetrics; // with a text tower
   graphSpearman: number; // learned image similarities against the caption graph
   evaluated: number; // held-out images used
@@ -97,7 +99,10 @@ export async function evaluateRun(
     // By default on the backbone's pooled features (the literature's protocol; CLIP's projection is shaped for text),
     // and on the projected embedding as a second, labelled view.
     out.knnTop1 = knnAccuracy(unitRows(mem.features, w), trainLabels, unitRows(features, w), testLabels, w);
-    out.linearProbeTop1 = await linearProbe(mem.features, trainLabels, features, testLabels, w, classes);
+    const probe = await linearProbeAnswers(mem.features, trainLabels, features, testLabels, w, classes);
+    out.linearProbeTop1 = probe.accuracy;
+    if (classes <= MAX_CONFUSION_CLASSES && probe.truth.length > 0)
+      out.probeConfusion = { classes: [...set.labelNames], counts: confusionMatrix(probe.truth, probe.predicted, classes) };
     out.knnTop1Projected = knnAccuracy(mem.embeddings, trainLabels, embeddings, testLabels, d);
     out.linearProbeTop1Projected = await linearProbe(mem.embeddings, trainLabels, embeddings, testLabels, d, classes);
   }

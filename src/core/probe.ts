@@ -3,6 +3,13 @@ import { Params } from './params';
 import { Rng } from './rng';
 import * as tf from './tf';
 
+/** What a probe answered: its accuracy, and the true and predicted class of every labelled test sample. */
+export interface ProbeAnswers {
+  accuracy: number;
+  truth: Int32Array;
+  predicted: Int32Array;
+}
+
 /**
  * A linear probe on frozen features (the paper's protocol): standardised features, multinomial logistic regression
  * with L2, trained full-batch with Adam; returns top-1 accuracy on the test features.
@@ -14,11 +21,24 @@ export async function linearProbe(
   testLabels: Int32Array,
   d: number,
   classes: number,
-  { steps = 150, lr = 0.05, l2 = 1e-3 } = {},
+  options: { steps?: number; lr?: number; l2?: number } = {},
 ): Promise<number> {
+  return (await linearProbeAnswers(train, trainLabels, test, testLabels, d, classes, options)).accuracy;
+}
+
+/** The linear probe of `linearProbe`, with every labelled test sample's true and predicted class (for a confusion matrix). */
+export async function linearProbeAnswers(
+  train: Float32Array,
+  trainLabels: Int32Array,
+  test: Float32Array,
+  testLabels: Int32Array,
+  d: number,
+  classes: number,
+  { steps = 150, lr = 0.05, l2 = 1e-3 } = {},
+): Promise<ProbeAnswers> {
   const keepTrain = [...trainLabels.keys()].filter((i) => trainLabels[i] >= 0);
   const keepTest = [...testLabels.keys()].filter((i) => testLabels[i] >= 0);
-  if (keepTrain.length === 0 || keepTest.length === 0 || classes < 2) return NaN;
+  if (keepTrain.length === 0 || keepTest.length === 0 || classes < 2) return { accuracy: NaN, truth: new Int32Array(0), predicted: new Int32Array(0) };
   const rows = (x: Float32Array, keep: number[]) => {
     const out = new Float32Array(keep.length * d);
     keep.forEach((i, r) => out.set(x.subarray(i * d, (i + 1) * d), r * d));
@@ -50,9 +70,11 @@ export async function linearProbe(
     const pred = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xTest, W), b), 1));
     const p = await pred.data();
     tf.dispose([pred, xTrain, yTrain, xTest, mean, std]);
+    const truth = Int32Array.from(keepTest, (i) => testLabels[i]);
+    const predicted = Int32Array.from(p);
     let correct = 0;
-    keepTest.forEach((i, r) => (correct += p[r] === testLabels[i] ? 1 : 0));
-    return correct / keepTest.length;
+    truth.forEach((t, r) => (correct += predicted[r] === t ? 1 : 0));
+    return { accuracy: correct / keepTest.length, truth, predicted };
   } finally {
     params.dispose();
     opt.dispose();

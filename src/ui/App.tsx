@@ -2,6 +2,7 @@ import { SafeText } from './safeText';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ObjectiveName, Settings } from '../core/config';
 import { ConfigPanel } from './ConfigPanel';
+import { ConfusionPanel } from './ConfusionPanel';
 import { DatasetPanel, DEMO_NAME, DEMO_URL } from './DatasetPanel';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
 import { LossChart } from './LossChart';
@@ -13,6 +14,8 @@ import { ProjectionPanel } from './ProjectionPanel';
 import { loadPlotly } from './Plot';
 import { humanNotice } from './notices';
 import { lastSaved, ResumeOffer } from './ResumeOffer';
+import { type FolderHandle, recallFolder, reopenFolder } from './folderMemory';
+import { SharePanel } from './SharePanel';
 import { StatusLine } from './StatusLine';
 import { SeedsPanel } from './SeedsPanel';
 import { repeating } from './seedsView';
@@ -38,6 +41,9 @@ export function App() {
   const { ready, view, actions, dismissErrors, dismissNotice } = useTraining(initial.config.backend, initial.config.wasmThreads);
   const running = view.state === 'running';
   const [offerDismissed, setOfferDismissed] = useState(false);
+  // The folder opened last with the directory picker, kept in IndexedDB: the resume offer can read it again.
+  const [folder, setFolder] = useState<{ handle: FolderHandle; note?: string }>();
+  useEffect(() => void recallFolder().then((handle) => handle && setFolder({ handle })), []);
   // What is loading, in words, for the status line ("the demo set", "my-photos").
   const [loadLabel, setLoadLabel] = useState<string>();
   // An image of the dataset clicked anywhere on the page: a question for "Try it".
@@ -140,7 +146,8 @@ export function App() {
         <span data-testid="memory">{view.memory ? `${view.memory.numTensors} tensors · ${formatBytes(view.memory.numBytes)}` : ''}</span>
         <span className="private">data stays on this device</span>
       </header>
-      <main className="columns">
+      {/* Until there are pictures (heatmaps, projections, Try it), the centre takes the right column's room too. */}
+      <main className={view.probe ? 'columns' : 'columns no-pictures'}>
         <aside className="left">
           <DatasetPanel
             view={view}
@@ -175,6 +182,18 @@ export function App() {
               busy={!ready || view.loading}
               onResume={(id) => void actions.resumeSaved(id)}
               onDismiss={() => setOfferDismissed(true)}
+              folder={folder?.handle.name}
+              note={folder?.note}
+              onReopen={(id) =>
+                void (async () => {
+                  if (!folder) return;
+                  const got = await reopenFolder(folder.handle).catch((err: unknown) => ({ refused: `the folder could not be read: ${String(err)}` }));
+                  if ('refused' in got) return setFolder({ ...folder, note: got.refused });
+                  setLoadLabel(folder.handle.name);
+                  const outcome = await actions.loadFiles(got.files, folder.handle.name, { imageSize: config.model.imageSize, classTemplate: DEFAULT_CLASS_TEMPLATE });
+                  if (outcome?.summary) await actions.resumeSaved(id);
+                })()
+              }
             />
           )}
           <StatusLine view={view} ready={ready} loading={loadLabel} configuredRuns={Math.max(runs.length, objectives.length)} />
@@ -226,6 +245,7 @@ export function App() {
               );
             })}
           </div>
+          <SharePanel view={view} config={config} objectives={objectives} link={`${window.location.origin}${window.location.pathname}${toHash({ config, objectives, data: initial.data })}`} />
           {linkErrors.map((e) => (
             <p key={e} className="notice" data-testid="link-error">
               the link&apos;s <SafeText text={e} max={2000} />; the default is used
@@ -268,6 +288,7 @@ export function App() {
             resumeSeeds={actions.resumeSeeds}
             cancelSeeds={actions.cancelSeeds}
           />
+          <ConfusionPanel metrics={view.metrics} dataset={view.dataset} />
           <ExportPanel
             objectives={view.objectives}
             steps={Object.fromEntries(view.objectives.map((o) => [o, view.histories[o]?.last?.step ?? 0]))}

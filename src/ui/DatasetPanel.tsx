@@ -145,6 +145,7 @@ export function DatasetPanel({ view, imageSize, disabled, onLoadFiles, onLoadDem
         {hasDirectoryPicker() && (
           <button
             disabled={busy}
+            data-testid="open-folder"
             onClick={() =>
               void fromDirectoryPicker().then((picked) => {
                 if (picked) load(picked.files, picked.name);

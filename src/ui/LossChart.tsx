@@ -3,6 +3,7 @@ import type { ObjectiveName } from '../core/config';
 import { objectiveSpec } from '../core/registry';
 import type { EvalMetrics } from '../worker/protocol';
 import { decimate, fixedAxis, stableRange, stepRange, type Range } from './chartRange';
+import { lossAxesLayout, lossAxisOf, lossChartHeight, lossPanels, panelRanges, stepAxisAnchor } from './lossAxes';
 import { Plot } from './Plot';
 import type { RunHistory } from './trainingView';
 import { bandNote, seedLossTraces } from './seedBands';
@@ -28,7 +29,8 @@ function line(x: ArrayLike<number>, y: ArrayLike<number>) {
 }
 
 /**
- * Training loss (optionally smoothed) and held-out loss of every run on one axis; the CLIP logit scale t, the
+ * Training loss (optionally smoothed) and held-out loss of every run, each objective in its own panel with its own
+ * y axis (lossAxes.ts: the objectives' losses are different quantities); the CLIP logit scale t, the
  * learning rate and the throughput on their own charts below. The x axes span the whole run; the legend is HTML
  * (a button per run hides or shows it in every curve).
  */
@@ -55,37 +57,45 @@ export function LossChart({
   const entries = all.filter(([o]) => !hidden.includes(o));
   const lastStep = Math.max(0, ...all.map(([, h]) => h.step[h.step.length - 1] ?? 0));
   const xRange = stepRange(totalSteps, lastStep);
-  const lossY = useRef<Range>(undefined);
+  const lossY = useRef<Partial<Record<ObjectiveName, Range>>>({});
   const scaleY = useRef<Range>(undefined);
   const lrY = useRef<Range>(undefined);
   const ipsY = useRef<Range>(undefined);
+  // A panel per objective on screen: runs, and the objectives of a repeat over seeds (their bands).
+  const shown = [...new Set([...entries.map(([o]) => o), ...(seeds?.objectives ?? []).filter((o) => !hidden.includes(o))])];
+  const panels = useMemo(() => lossPanels(shown), [shown.join()]);
   const loss = useMemo(() => {
     const traces = [
-      ...seedLossTraces(seeds, hidden, (y) => (smoothing > 0 ? smooth(y, smoothing) : y)),
+      ...seedLossTraces(seeds, hidden, (y) => (smoothing > 0 ? smooth(y, smoothing) : y), (o) => ({ yaxis: lossAxisOf(panels, o), objective: o })),
       ...entries.map(([o, h]) => ({
         type: 'scatter',
         mode: 'lines',
         name: `${objectiveSpec(o).label} train`,
         ...line(h.step, smoothing > 0 ? smooth(h.loss, smoothing) : h.loss),
+        yaxis: lossAxisOf(panels, o),
+        objective: o,
         line: { color: objectiveSpec(o).colour, width: 2 },
       })),
       ...(Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][])
-        .filter(([o]) => !hidden.includes(o))
+        .filter(([o]) => !hidden.includes(o) && histories[o] !== undefined)
         .map(([o, m]) => ({
           type: 'scatter',
           mode: 'lines+markers',
           name: `${objectiveSpec(o).label} held-out`,
           x: m.map((e) => e.step),
           y: m.map((e) => e.heldOutLoss),
+          yaxis: lossAxisOf(panels, o),
+          objective: o,
           line: { color: objectiveSpec(o).colour, width: 1, dash: 'dot' },
           marker: { size: 6, symbol: 'diamond' },
         })),
     ];
-    const ys = traces.flatMap((t) => t.y as number[]).filter((v) => v > 0 || !logY);
-    lossY.current = stableRange(logY ? ys.map(Math.log10) : ys, lossY.current);
-    return { traces, y: lossY.current };
+    const values: Partial<Record<ObjectiveName, number[]>> = {};
+    for (const t of traces) (values[t.objective as ObjectiveName] ??= []).push(...(t.y as number[]));
+    lossY.current = panelRanges(values, logY, lossY.current);
+    return { traces: traces.map(({ objective: _, ...t }) => t), y: lossY.current };
     // The histories grow in place: `version` marks a change of them.
-  }, [version, smoothing, metrics, logY, hidden, seeds?.version]);
+  }, [version, smoothing, metrics, logY, hidden, panels, seeds?.version]);
   const rates = useMemo(() => {
     const traces = entries.flatMap(([o, h]) => [
       { type: 'scatter', mode: 'lines', name: `${objectiveSpec(o).label} lr`, ...line(h.step, h.lr), yaxis: 'y', line: { color: objectiveSpec(o).colour, width: 1 } },
@@ -132,16 +142,16 @@ export function LossChart({
   const hint = empty && !note;
   const lossLayout = useMemo(
     () => ({
-      title: { text: 'Training loss', font: { size: 14 } },
+      title: { text: panels.length > 1 ? 'Training loss: each objective on its own axis' : 'Training loss', font: { size: 14 } },
       margin,
-      height: 300,
-      xaxis: fixedAxis([x0, x1], { title: { text: 'step' } }),
-      yaxis: fixedAxis(loss.y, { title: { text: 'loss' }, type: logY ? 'log' : 'linear' }),
+      height: lossChartHeight(panels.length),
+      xaxis: fixedAxis([x0, x1], { title: { text: 'step' }, anchor: stepAxisAnchor(panels) }),
+      ...lossAxesLayout(panels, loss.y, logY, (o) => objectiveSpec(o).label),
       annotations: hint ? [{ text: 'Press “Train” to start: the loss of every run appears here', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] : [],
       showlegend: false,
       uirevision: 'loss',
     }),
-    [logY, hint, x0, x1, loss.y],
+    [logY, hint, x0, x1, loss.y, panels],
   );
   const scaleLayout = useMemo(
     () => ({
@@ -184,9 +194,10 @@ export function LossChart({
       )}
       {entries.length > 1 && (
         <p className="hint" data-testid="loss-note">
-          <b>What to look for:</b> each run's own curve. The objectives' losses are different quantities (CLIP's is over
-          image–text pairs, X-Sample's over soft targets on two views), so a lower line is not a better run: compare
-          how each falls, and the held-out metrics below.
+          <b>What to look for:</b> each run's own curve, in its own panel with its own loss axis. The objectives' losses
+          are different quantities (CLIP's is over image–text pairs, X-Sample's over soft targets on two views), so the
+          panels' heights do not compare and a lower number is not a better run: compare how each falls, and the
+          held-out metrics below.
         </p>
       )}
       {hasScale && <Plot testId="scale-chart" data={scale.traces} layout={scaleLayout} className="plot small" />}

@@ -158,7 +158,23 @@ export function Plot({
   };
   useEffect(() => {
     const el = ref.current;
+    // Plotly follows the window's size ('responsive'), not its box's: a column that widens or narrows (the page's
+    // layout once pictures arrive) resizes the chart here.
+    let width = el?.clientWidth ?? 0;
+    const observer =
+      el && typeof ResizeObserver !== 'undefined'
+        ? new ResizeObserver(() => {
+            // A chart hidden or taken off the page (width 0) is left as it is: Plotly resizes only displayed charts.
+            if (el.clientWidth === width || el.clientWidth === 0 || !el.isConnected || !el.classList.contains('js-plotly-plot')) return;
+            width = el.clientWidth;
+            void loadPlotly()
+              .then((P) => P.Plots.resize(el))
+              .catch(() => undefined); // hidden between the check and the resize: the next size change redraws it
+          })
+        : undefined;
+    if (el) observer?.observe(el);
     return () => {
+      observer?.disconnect();
       if (el) void loadPlotly().then((P) => P.purge(el));
     };
   }, []);

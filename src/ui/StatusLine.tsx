@@ -12,6 +12,18 @@ function work(view: TrainingView): { done: number; total: number } {
   return { done, total: view.objectives.length * view.totalSteps };
 }
 
+/** What the app is doing now, as a word (the status line's data-phase). */
+export type StatusPhase = 'failed' | 'starting' | 'loading' | 'encoding' | 'training' | 'evaluating' | 'paused' | 'done' | 'ready';
+
+export function statusPhase(view: TrainingView, ready: boolean): StatusPhase {
+  if (view.errors.length > 0 && !ready) return 'failed';
+  if (!ready) return 'starting';
+  if (view.loading || !view.dataset) return 'loading';
+  if (view.graphProgress) return 'encoding';
+  if (view.evaluating) return 'evaluating';
+  return view.state === 'running' ? 'training' : view.state === 'idle' ? 'ready' : view.state;
+}
+
 /** What is happening now, in one sentence (and what `secondsLeft` says while training). */
 export function describeStatus(view: TrainingView, ready: boolean, secondsLeft?: number, loading = 'the data'): string {
   if (view.errors.length > 0 && !ready) return 'The training worker could not start: see the message below.';
@@ -26,6 +38,12 @@ export function describeStatus(view: TrainingView, ready: boolean, secondsLeft?:
   if (!view.dataset) return 'Loading the demo set…';
   if (view.seeds && view.state !== 'running' && repeating(view.seeds)) return describeSeeds(view.seeds, backend);
   const runs = view.objectives.map((o) => objectiveSpec(o).label).join(' and ');
+  const left = secondsLeft !== undefined ? ` · ${formatEta(secondsLeft)} left` : '';
+  if (view.evaluating) {
+    const { objective, step } = view.evaluating;
+    const what = `Evaluating ${objectiveSpec(objective).label} at step ${n(step)} on the held-out images (loss, k-NN, linear probe, retrieval, graph ρ)`;
+    return view.state === 'running' ? `${what}, then training goes on${backend}: step ${n(view.step)} of ${n(view.totalSteps)}${left}` : `${what}…`;
+  }
   switch (view.state) {
     case 'running':
       return `Training ${runs}${backend}: step ${n(view.step)} of ${n(view.totalSteps)}${secondsLeft !== undefined ? ` · ${formatEta(secondsLeft)} left` : ' · measuring the speed…'}`;
@@ -40,7 +58,7 @@ export function describeStatus(view: TrainingView, ready: boolean, secondsLeft?:
 
 /**
  * One line from the first paint: what the app is doing now (starting, loading n/N, encoding captions n/N, training
- * with a steady time-left estimate), and, until something has trained, what the app is and what to do first.
+ * with a steady time-left estimate, evaluating a run on the held-out images), and, until something has trained, what the app is and what to do first.
  */
 export function StatusLine({ view, ready, configuredRuns, loading }: { view: TrainingView; ready: boolean; configuredRuns: number; loading?: string }) {
   const eta = useRef(new EtaEstimator());
@@ -53,7 +71,7 @@ export function StatusLine({ view, ready, configuredRuns, loading }: { view: Tra
   const secondsLeft = running ? eta.current.secondsLeft(total) : undefined;
   const trained = done > 0;
   return (
-    <div className="status" role="status" aria-live="polite" data-testid="status" data-seconds-left={secondsLeft ?? ''}>
+    <div className="status" role="status" aria-live="polite" data-testid="status" data-phase={statusPhase(view, ready)} data-seconds-left={secondsLeft ?? ''}>
       {!trained && (
         <p className="intro" data-testid="intro">
           <b>X-Sample Playground</b> trains a small Vision Transformer in this tab, twice on the same pictures: once with
@@ -64,7 +82,7 @@ export function StatusLine({ view, ready, configuredRuns, loading }: { view: Tra
         </p>
       )}
       <p className="status-line">
-        <span className={`dot ${running || view.seeds?.state === 'running' ? 'busy' : view.loading || view.graphProgress || !ready ? 'busy' : ''}`} aria-hidden />
+        <span className={`dot ${running || view.seeds?.state === 'running' || view.loading || view.graphProgress || view.evaluating || !ready ? 'busy' : ''}`} aria-hidden />
         {describeStatus(view, ready, secondsLeft, loading)}
       </p>
     </div>

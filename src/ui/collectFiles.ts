@@ -1,4 +1,5 @@
 import type { SourceFile } from '../worker/protocol';
+import { filesOfFolder, type FolderHandle, rememberFolder } from './folderMemory';
 
 /**
  * Turns what the user picked or dropped into SourceFiles (File objects travel to the worker without a copy).
@@ -48,26 +49,19 @@ export async function fromDataTransfer(dt: DataTransfer): Promise<SourceFile[]> 
   return out;
 }
 
-type DirectoryHandle = FileSystemDirectoryHandle & { values(): AsyncIterable<FileSystemHandle> };
-
-async function walkHandle(dir: DirectoryHandle, prefix: string, out: SourceFile[]): Promise<void> {
-  for await (const h of dir.values()) {
-    if (h.kind === 'file') out.push({ path: `${prefix}${h.name}`, blob: await (h as FileSystemFileHandle).getFile() });
-    else await walkHandle(h as DirectoryHandle, `${prefix}${h.name}/`, out);
-  }
-}
-
 export function hasDirectoryPicker(): boolean {
   return typeof (window as unknown as { showDirectoryPicker?: unknown }).showDirectoryPicker === 'function';
 }
 
-/** From the File System Access API, where the browser has it. Resolves undefined when the user cancels. */
+/**
+ * From the File System Access API, where the browser has it; the folder's handle is kept (folderMemory.ts), so that
+ * after a reload it can be read again with one permission click. Resolves undefined when the user cancels.
+ */
 export async function fromDirectoryPicker(): Promise<{ name: string; files: SourceFile[] } | undefined> {
   try {
-    const dir = await (window as unknown as { showDirectoryPicker(o: object): Promise<DirectoryHandle> }).showDirectoryPicker({ mode: 'read' });
-    const files: SourceFile[] = [];
-    await walkHandle(dir, `${dir.name}/`, files);
-    return { name: dir.name, files };
+    const dir = await (window as unknown as { showDirectoryPicker(o: object): Promise<FolderHandle> }).showDirectoryPicker({ mode: 'read' });
+    await rememberFolder(dir);
+    return { name: dir.name, files: await filesOfFolder(dir) };
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') return undefined;
     throw err;

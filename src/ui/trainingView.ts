@@ -44,6 +44,8 @@ export interface TrainingView {
   version: number; // bumps whenever the histories change
   loading: boolean;
   graphProgress?: { done: number; total: number; cached: number };
+  /** The run whose held-out evaluation is under way, and at which step. */
+  evaluating?: { objective: ObjectiveName; step: number };
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
   probe?: ProbeInfo;
   saved: SavedRunSummary[];
@@ -184,6 +186,8 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
       };
     case 'metrics':
       return { ...v, metrics: { ...v.metrics, [e.objective]: [...(v.metrics[e.objective] ?? []), e.metrics] } };
+    case 'evaluating':
+      return { ...v, evaluating: e.done ? undefined : { objective: e.objective, step: e.step } };
     case 'graph-progress':
       return { ...v, graphProgress: e.done >= e.total ? undefined : { done: e.done, total: e.total, cached: e.cached } };
     case 'backend':

@@ -10,11 +10,12 @@ import type { BackendChoice, ObjectiveName, Settings, TrainConfig } from '../cor
 import type { Neighbour, TargetNeighbours } from '../core/captionGraph';
 import type { HeldOutBy } from '../core/dataset';
 import type { EvalMetrics } from '../core/evaluate';
+import type { ProbeConfusion } from '../core/confusion';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
 import type { FormatName, LoadReport } from '../data/loadReport';
 
-export type { BackendChoice, EvalMetrics, HistoryRow, LoadReport, Neighbour, ObjectiveName, Settings, StepReport, TargetNeighbours, TrainConfig };
+export type { BackendChoice, EvalMetrics, HistoryRow, ProbeConfusion, LoadReport, Neighbour, ObjectiveName, Settings, StepReport, TargetNeighbours, TrainConfig };
 
 /** A CSV / TSV whose columns the user may pick (see data/formats). */
 export type ColumnTable = Detection['table'];
@@ -166,6 +167,8 @@ export type TrainEvent =
   | { type: 'run-removed'; objective: ObjectiveName } // the user unticked its objective: the run and its curves are gone
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
   | { type: 'metrics'; objective: ObjectiveName; metrics: EvalMetrics }
+  // The held-out evaluation of one run began (done: false) or ended (done: true, with or without metrics).
+  | { type: 'evaluating'; objective: ObjectiveName; step: number; done: boolean }
   | { type: 'probe'; probe: ProbeInfo }
   | { type: 'viz'; viz: RunViz }
   | { type: 'state'; state: RunState; step: number; totalSteps: number }

@@ -16,12 +16,16 @@ export class RunReports {
   async evaluate(run: Run): Promise<void> {
     const { data, split, graph } = this.space;
     if (!data || !split || !graph || split.heldOut.length === 0) return;
+    const phase = { type: 'evaluating', objective: run.objective, step: run.trainer.step } as const;
+    this.emit({ ...phase, done: false });
     try {
       const metrics = await evaluateRun(run.model, data, split, graph, run.trainer.step);
       run.metrics.push(metrics);
       this.emit({ type: 'metrics', objective: run.objective, metrics });
     } catch (err) {
       this.emit({ type: 'notice', message: `${run.objective}: evaluation at step ${run.trainer.step} failed: ${reason(err)}` });
+    } finally {
+      this.emit({ ...phase, done: true });
     }
   }
 

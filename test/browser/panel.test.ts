@@ -26,6 +26,20 @@ function axisRanges(page: Page, testId: string): Promise<{ x: number[]; y: numbe
   }, testId);
 }
 
+/** Every trace's y values with the range of the y axis it is drawn on ('y', 'y2', …). */
+function traceAxes(page: Page, testId: string): Promise<{ name: string; axis: string; y: number[]; range: number[] }[]> {
+  return page.evaluate((id) => {
+    const gd = document.querySelector(`[data-testid=${id}]`) as HTMLElement & {
+      data: { name: string; y: number[]; yaxis?: string }[];
+      _fullLayout: Record<string, { range: number[] }>;
+    };
+    return gd.data.map((t) => {
+      const axis = t.yaxis ?? 'y';
+      return { name: t.name, axis, y: Array.from(t.y), range: [...gd._fullLayout[`yaxis${axis.slice(1)}`].range] };
+    });
+  }, testId);
+}
+
 /** Moves the real mouse over point i of a scatter plot (data -> pixel through Plotly's axes). */
 async function hoverPoint(page: Page, testId: string, i: number): Promise<void> {
   await page.locator(`[data-testid=${testId}]`).scrollIntoViewIfNeeded();
@@ -72,7 +86,7 @@ describe('the live panel', () => {
     expect(await page.textContent('[data-testid=heat-note-xsample]')).toMatch(/KL\(s‖p\) = \d/);
 
     // The charts draw with ranges they computed (no autorange): every point must still be inside them.
-    for (const id of ['loss-chart', 'scale-chart', 'kl-chart', 'projection-clip', 'projection-xsample']) {
+    for (const id of ['scale-chart', 'kl-chart', 'projection-clip', 'projection-xsample']) {
       const { x, y } = await axisRanges(page, id);
       const traces = await chartData(page, id);
       expect(traces.length, id).toBeGreaterThan(0);
@@ -84,6 +98,14 @@ describe('the live panel', () => {
       expect(Math.max(...ys), `${id} y`).toBeLessThanOrEqual(y[1]);
     }
     expect((await axisRanges(page, 'loss-chart')).x).toEqual([0, 40]); // the whole run
+    // Each objective's loss on its own axis, and every point inside its own axis's range.
+    const lossAxes = await traceAxes(page, 'loss-chart');
+    expect(Object.fromEntries(lossAxes.map((t) => [t.name, t.axis]))).toEqual({ 'CLIP train': 'y', 'X-Sample train': 'y2', 'CLIP held-out': 'y', 'X-Sample held-out': 'y2' });
+    for (const t of lossAxes) {
+      expect(Math.min(...t.y), t.name).toBeGreaterThanOrEqual(t.range[0]);
+      expect(Math.max(...t.y), t.name).toBeLessThanOrEqual(t.range[1]);
+    }
+    expect(await page.textContent('[data-testid=loss-note]')).toMatch(/own loss axis/);
 
     // The legend hides a run from the curves and brings it back.
     const names = async () => (await chartData(page, 'loss-chart')).map((t) => t.name);

@@ -4,7 +4,8 @@ import { splitHeldOut } from '../../src/core/dataset';
 import { evaluateRun } from '../../src/core/evaluate';
 import { graphSpearman, knnAccuracy, retrieval, spearman, unitRows } from '../../src/core/metrics';
 import { ContrastiveModel } from '../../src/core/model';
-import { linearProbe } from '../../src/core/probe';
+import { confusionMatrix, perClassAccuracy } from '../../src/core/confusion';
+import { linearProbe, linearProbeAnswers } from '../../src/core/probe';
 import { Rng } from '../../src/core/rng';
 import * as tf from '../../src/core/tf';
 import { Trainer } from '../../src/core/trainer';
@@ -99,6 +100,34 @@ describe('metrics', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('the confusion matrix counts true class (row) against predicted class (column); per-class accuracy is its diagonal', () => {
+    // Truth 0 0 0 1 1 2 2 2 2 (and one unlabelled), predictions 0 0 1 1 0 2 2 2 0.
+    const truth = [0, 0, 0, 1, 1, 2, 2, 2, 2, -1];
+    const predicted = [0, 0, 1, 1, 0, 2, 2, 2, 0, 1];
+    const counts = confusionMatrix(truth, predicted, 4);
+    expect(counts).toEqual([
+      [2, 1, 0, 0],
+      [1, 1, 0, 0],
+      [1, 0, 3, 0],
+      [0, 0, 0, 0],
+    ]);
+    const acc = perClassAccuracy(counts);
+    expect(acc.slice(0, 3)).toEqual([2 / 3, 1 / 2, 3 / 4]);
+    expect(acc[3]).toBeNaN(); // no test sample of class 3
+    expect(() => confusionMatrix([0, 1], [0], 2)).toThrow('confusionMatrix: 2 labels but 1 predictions');
+  });
+
+  it("the probe's answers agree with its accuracy and its confusion matrix", async () => {
+    const a = clusters(80, 8, 4, 0.3, 8);
+    const b = clusters(40, 8, 4, 0.3, 9);
+    const got = await linearProbeAnswers(a.x, a.labels, b.x, b.labels, 8, 4);
+    expect(got.truth).toEqual(b.labels);
+    const counts = confusionMatrix(got.truth, got.predicted, 4);
+    expect(counts.flat().reduce((x, y) => x + y, 0)).toBe(40);
+    expect(counts.reduce((s, row, i) => s + row[i], 0) / 40).toBeCloseTo(got.accuracy, 10);
+    expect(counts.map((row) => row.reduce((x, y) => x + y, 0))).toEqual([0, 1, 2, 3].map((c) => b.labels.filter((l) => l === c).length));
+  });
+
   it('evaluates a trained CLIP run: retrieval far above chance, better than at step 0', async () => {
     const set = makeShapesSet(200, 16, 2);
     const cfg = withDefaults({ objective: 'clip', batchSize: 32, lr: 3e-3, warmupSteps: 10, steps: 120, model: { imageSize: 16, patchSize: 4, width: 32, depth: 1, heads: 2, projDim: 32, textWidth: 32 } });
@@ -146,6 +175,11 @@ describe('metrics', () => {
     expect(m.graphSpearman).toBeGreaterThan(init.graphSpearman + 0.05);
     expect(m.heldOutLoss).toBeLessThan(init.heldOutLoss);
     expect(m.retrieval).toBeUndefined();
+    // The probe's confusion matrix ships with the metrics: 7 × 7 over the held-out images, its diagonal the accuracy.
+    expect(m.probeConfusion!.classes).toEqual(colours);
+    expect(m.probeConfusion!.counts).toHaveLength(7);
+    expect(m.probeConfusion!.counts.flat().reduce((x, y) => x + y, 0)).toBe(50);
+    expect(m.probeConfusion!.counts.reduce((s, row, i) => s + row[i], 0) / 50).toBeCloseTo(m.linearProbeTop1!, 10);
     trainer.dispose();
     model.dispose();
   });

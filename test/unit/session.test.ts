@@ -189,6 +189,10 @@ describe('the training session', () => {
       { path: files.weightsName, blob: new Blob([files.weightsBin as Uint8Array<ArrayBuffer>]) },
     ]);
     expect(note).toMatch(/^imported xsample weights from elsewhere at step 4; training continues to step 10/);
+    // Evaluated at once; the page hears when the evaluation begins and when it ends (the status line's "Evaluating").
+    const phases = events.filter((e) => e.type === 'evaluating' || (e.type === 'metrics' && e.objective === 'xsample')).map((e) => (e.type === 'evaluating' ? `evaluating ${e.objective} ${e.step} ${e.done}` : e.type));
+    expect(phases).toEqual(['evaluating xsample 4 false', 'metrics', 'evaluating xsample 4 true']);
+    expect(view().evaluating).toBeUndefined();
     expect(events.filter((e) => e.type === 'runs')).toHaveLength(1); // the one of the first step, none since
     expect(events).toContainEqual(expect.objectContaining({ type: 'config', objectives: ['clip', 'xsample'] }));
     expect(view().objectives).toEqual(['clip', 'xsample']);
