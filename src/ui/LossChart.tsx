@@ -1,10 +1,10 @@
 import { useMemo, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
 import { objectiveSpec } from '../core/registry';
-import type { EvalMetrics } from '../worker/protocol';
+import type { EvalMetrics, RunOrigin } from '../worker/protocol';
 import { decimate, fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { Plot } from './Plot';
-import type { RunHistory } from './trainingView';
+import { type RunHistory, runLabel } from './trainingView';
 
 const margin = { l: 48, r: 12, t: 28, b: 36 };
 
@@ -37,6 +37,7 @@ export function LossChart({
   smoothing,
   metrics,
   totalSteps,
+  origins = {},
 }: {
   histories: Partial<Record<ObjectiveName, RunHistory>>;
   version: number;
@@ -44,6 +45,7 @@ export function LossChart({
   smoothing: number;
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
   totalSteps: number;
+  origins?: Partial<Record<ObjectiveName, RunOrigin>>;
 }) {
   const [hidden, setHidden] = useState<ObjectiveName[]>([]);
   const all = Object.entries(histories) as [ObjectiveName, RunHistory][];
@@ -59,7 +61,7 @@ export function LossChart({
       ...entries.map(([o, h]) => ({
         type: 'scatter',
         mode: 'lines',
-        name: `${objectiveSpec(o).label} train`,
+        name: `${runLabel(objectiveSpec(o).label, origins[o])} train`,
         ...line(h.step, smoothing > 0 ? smooth(h.loss, smoothing) : h.loss),
         line: { color: objectiveSpec(o).colour, width: 2 },
       })),
@@ -156,10 +158,11 @@ export function LossChart({
               key={o}
               aria-pressed={!hidden.includes(o)}
               data-testid={`legend-${o}`}
+              data-origin={origins[o] ?? 'browser'}
               title={hidden.includes(o) ? 'show this run in the curves' : 'hide this run from the curves'}
               onClick={() => setHidden((h) => (h.includes(o) ? h.filter((x) => x !== o) : [...h, o]))}
             >
-              <i style={{ background: objectiveSpec(o).colour }} /> {objectiveSpec(o).label}
+              <i style={{ background: objectiveSpec(o).colour }} /> {runLabel(objectiveSpec(o).label, origins[o])}
             </button>
           ))}
           <span className="key">

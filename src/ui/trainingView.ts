@@ -8,6 +8,7 @@ import type {
   MemoryInfo,
   ObjectiveName,
   ProbeInfo,
+  RunOrigin,
   RunState,
   RunViz,
   SavedRunSummary,
@@ -43,7 +44,10 @@ export interface TrainingView {
   version: number; // bumps whenever the histories change
   loading: boolean;
   graphProgress?: { done: number; total: number; cached: number };
+  datasetExport?: { done: number; total: number }; // samples written by a dataset export in progress
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
+  /** Runs whose weights were not trained here (an imported PyTorch run); absent: trained in this browser. */
+  origins: Partial<Record<ObjectiveName, RunOrigin>>;
   probe?: ProbeInfo;
   saved: SavedRunSummary[];
   currentSave?: string;
@@ -69,6 +73,7 @@ export const INITIAL_VIEW: TrainingView = {
   version: 0,
   loading: false,
   metrics: {},
+  origins: {},
   viz: {},
   klHistory: {},
   saved: [],
@@ -104,6 +109,11 @@ export function historyOf(reports: StepReport[]): RunHistory {
   };
 }
 
+/** A run's name on the page: its objective's label, and where it was trained when that was not here. */
+export function runLabel(label: string, origin: RunOrigin | undefined): string {
+  return origin === 'pytorch' ? `${label} (trained in PyTorch)` : label;
+}
+
 /** Keeps at most the last five errors. */
 export function addError(view: TrainingView, message: string): TrainingView {
   return { ...view, errors: [...view.errors.slice(-4), message] };
@@ -134,6 +144,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         histories: Object.fromEntries(e.objectives.map((o) => [o, emptyHistory()])),
         version: v.version + 1,
         metrics: {},
+        origins: {},
         viz: {},
         klHistory: {},
         generation: v.generation + 1,
@@ -149,6 +160,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         histories: { ...v.histories, [o]: historyOf(e.history) },
         version: v.version + 1,
         metrics: { ...v.metrics, [o]: e.metrics },
+        origins: e.origin === 'browser' ? omit(v.origins, o) : { ...v.origins, [o]: e.origin },
         viz,
         klHistory: { ...v.klHistory, [o]: (v.klHistory[o] ?? []).filter((k) => k.step <= e.step) },
       };
@@ -163,6 +175,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         histories: omit(v.histories, o),
         version: v.version + 1,
         metrics: omit(v.metrics, o),
+        origins: omit(v.origins, o),
         viz: omit(v.viz, o),
         klHistory: omit(v.klHistory, o),
       };
@@ -181,6 +194,8 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
       };
     case 'metrics':
       return { ...v, metrics: { ...v.metrics, [e.objective]: [...(v.metrics[e.objective] ?? []), e.metrics] } };
+    case 'dataset-export-progress':
+      return { ...v, datasetExport: e.done >= e.total ? undefined : { done: e.done, total: e.total } };
     case 'graph-progress':
       return { ...v, graphProgress: e.done >= e.total ? undefined : { done: e.done, total: e.total, cached: e.cached } };
     case 'backend':
@@ -201,6 +216,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         histories: {},
         version: v.version + 1,
         metrics: {},
+        origins: {},
         viz: {},
         klHistory: {},
         probe: undefined,

@@ -37,7 +37,7 @@ model.safetensors                The image tower under timm's ViT names and layo
     embedding = F.normalize(model(x), dim=-1)  # the app's image embedding (what the losses compare)
     features = model.forward_head(model.forward_features(x), pre_logits=True)  # the pooled features of k-NN and the probe
 
-config.json                      The run's config, the timm arguments above and the dataset.
+config.json                      The run's origin (browser), config, the timm arguments above and the dataset.
 history.csv / history.json       Loss, learning rate and step time of every step.
 metrics.csv / metrics.json       Held-out metrics at every evaluation.
 projector/                       vectors.tsv, metadata.tsv, sprite.png and projector_config.pbtxt for
@@ -110,6 +110,7 @@ export async function buildExport(args: {
     [tfjs.weightsName]: tfjs.weightsBin,
     'model.safetensors': safetensors,
     'config.json': json({
+      origin: 'browser', // the PyTorch trainer writes 'pytorch'; Import weights labels the run by it
       objective: cfg.objective,
       step,
       config: cfg,
