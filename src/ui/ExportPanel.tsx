@@ -42,7 +42,7 @@ export function ExportPanel({
   exportRun: (o: ObjectiveName) => Promise<Record<string, Uint8Array> | undefined>;
   importRun: (files: SourceFile[]) => Promise<string | undefined>;
   hasData: boolean;
-  exportDataset: () => Promise<DatasetExport | undefined>;
+  exportDataset: (limits: undefined) => Promise<DatasetExport | undefined>;
   datasetExport?: { done: number; total: number };
   renameSaved: (id: string, name: string) => Promise<unknown>;
   deleteSaved: (id: string) => Promise<unknown>;
@@ -64,7 +64,7 @@ export function ExportPanel({
   const doExportDataset = async () => {
     setWorking('preparing the dataset (WebDataset shards)…');
     try {
-      const out = await exportDataset();
+      const out = await exportDataset(undefined);
       if (out) download(out.name, out.zip, 'application/zip');
     } finally {
       setWorking(undefined);

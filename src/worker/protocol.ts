@@ -13,6 +13,7 @@ import type { HeldOutBy } from '../core/dataset';
 import type { EvalMetrics } from '../core/evaluate';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
+import type { ShardLimits } from '../data/webdatasetShards';
 import type { FormatName, LoadReport } from '../data/loadReport';
 
 export type { RunOrigin };
@@ -229,7 +230,7 @@ export interface TrainerApi {
    * The loaded dataset prepared for other trainers: WebDataset shards of the app's train / held-out split (original
    * image files, captions, labels, caption-graph vectors) and dataset.json, in one zip (see data/webdatasetShards).
    */
-  exportDataset(): Promise<DatasetExport>;
+  exportDataset(limits?: ShardLimits): Promise<DatasetExport>;
   /**
    * Loads an exported run (the app's zip, the PyTorch trainer's, or model.json + its weights file) as a run, to
    * continue or to evaluate; a zip's history and metrics come with it, and its origin (browser or PyTorch).

@@ -29,6 +29,7 @@ import type {
   TryQuery,
   TryResult,
 } from './protocol';
+import type { ShardLimits } from '../data/webdatasetShards';
 import { buildDatasetExport } from './datasetExport';
 import { buildExport } from './runExport';
 import { importNote, readCheckpoint } from './runImport';
@@ -231,7 +232,7 @@ export class TrainingSession implements TrainerApi {
     return Comlink.transfer(files, Object.values(files).map((f) => f.buffer as ArrayBuffer));
   }
 
-  async exportDataset(): Promise<DatasetExport> {
+  async exportDataset(limits?: ShardLimits): Promise<DatasetExport> {
     const { data, split, graph, config, sources } = this.space;
     if (!data || !split || !graph) throw new Error('load a dataset before exporting it');
     let last = 0;
@@ -244,6 +245,7 @@ export class TrainingSession implements TrainerApi {
       graphSource: config.graph,
       centreGraph: config.centreGraph,
       sources,
+      limits,
       onProgress: (done, total) => {
         const now = performance.now();
         if (now - last < 100 && done < total) return;
