@@ -78,7 +78,9 @@ async function read(input: SourceFile[], config: TrainConfig, data: ImageSet): P
       imagesPerSec: h.ms > 0 ? (meta.config.batchSize * 1000) / h.ms : 0,
       scalars: h.logitScale === undefined ? {} : { logitScale: h.logitScale },
     }));
-  return { meta, snapshot, origin: run.origin, history, metrics: run.metrics.filter((m) => m.step <= meta.step) };
+  // Metrics are the held-out numbers of the data the run was evaluated on: kept only when that is the loaded data.
+  const sameData = meta.dataset === data.name;
+  return { meta, snapshot, origin: run.origin, history, metrics: sameData ? run.metrics.filter((m) => m.step <= meta.step) : [] };
 }
 
 /** What the page is told after an import. */

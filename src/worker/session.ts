@@ -276,7 +276,7 @@ export class TrainingSession implements TrainerApi {
     this.space.setObjectives(this.runs.objectives);
     this.saves.join(objective, data);
     this.loop.setState('paused');
-    // A run that brings its own held-out metrics (at its step) keeps them; one without is evaluated here.
+    // A run that brings its own held-out metrics of this data (at its step) keeps them; any other is evaluated here.
     if (!run.metrics.some((m) => m.step === run.trainer.step)) await this.reports.evaluate(run);
     await this.reports.visualise(run, run === this.runs.runs[0]);
     const note = importNote(meta, config.steps, origin);
