@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { unzipSync } from 'fflate';
+import { parseTar } from 'nanotar';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLOURS, png, writeFolder } from './fixtures';
@@ -39,6 +40,28 @@ async function download(page: Page, testId: string, dir: string): Promise<string
   await d.saveAs(path);
   return path;
 }
+
+describe('Export dataset', () => {
+  it('writes a generated set as shards of PNGs of its pixels, in the app split, with dataset.json', async () => {
+    const { page, consoleErrors } = await openApp(browser, HASH);
+    await waitReady(page);
+    const zip = await download(page, 'export-dataset', mkdtempSync(join(tmpdir(), 'xsp-dataset-')));
+    expect(zip.endsWith('generated-shapes-600-webdataset.zip')).toBe(true);
+    const files = unzipSync(new Uint8Array(readFileSync(zip)));
+    expect(Object.keys(files).sort()).toEqual(['dataset.json', 'test-000000.tar', 'train-000000.tar']);
+    const info = JSON.parse(new TextDecoder().decode(files['dataset.json']));
+    expect(info).toMatchObject({ sourceFormat: 'generated', imageSize: 32, imageTypes: ['png'], counts: { samples: 600, train: 480, test: 120 }, graph: { source: 'tfidf', emb: null } });
+    const test = parseTar(files['test-000000.tar']);
+    const pngs = test.filter((f) => f.name.endsWith('.png'));
+    expect(pngs).toHaveLength(120);
+    const head = new DataView(pngs[0].data!.buffer, pngs[0].data!.byteOffset);
+    expect([head.getUint32(16), head.getUint32(20)]).toEqual([32, 32]);
+    expect(test.filter((f) => f.name.endsWith('.cls'))).toHaveLength(120);
+    await expect.poll(() => page.locator('[data-testid=notice]').allTextContents()).toContainEqual(expect.stringMatching(/dataset export: 600 samples \(480 train, 120 held out, seeded 20%\) in 2 WebDataset shard/));
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+});
 
 describe.skipIf(!hasTorch)('the same experiment in PyTorch', () => {
   it('app run + prepared dataset -> torchrun (2 processes) -> the PyTorch run imported beside the app run', async () => {
