@@ -86,3 +86,26 @@ def test_names_what_is_wrong(tmp_path):
     with pytest.raises(PreparedError, match="a zip without dataset.json"):
         find_prepared(str(zpath))
     assert find_prepared(str(tmp_path / "nothing")) is None
+
+
+def test_trains_and_evaluates_on_the_prepared_split(tmp_path):
+    from xsample_playground.train import main
+
+    _, _, _, files = prepared_files(n=12, test=(1, 5, 9))
+    data = tmp_path / "prepared"
+    data.mkdir()
+    for k, v in files.items():
+        (data / k).write_bytes(v)
+    out = tmp_path / "runs"
+    args = ["--data", str(data), "--objectives", "xsample", "--steps", "2", "--batch", "4", "--eval-every", "1", "--out", str(out)]
+    res = main(args + ["--lr", "0.001"])
+    with zipfile.ZipFile(res["xsample"]["zip"]) as z:
+        metrics = json.loads(z.read("metrics.json"))
+        csv = z.read("metrics.csv").decode().splitlines()
+        config = json.loads(z.read("config.json"))
+    assert [m["step"] for m in metrics] == [1, 2]
+    assert all(m["evaluated"] == 3 for m in metrics)  # the three held-out samples of test-000000.tar
+    assert {"knnTop1", "linearProbeTop1", "knnTop1Projected", "linearProbeTop1Projected"} <= set(metrics[0])
+    assert len(csv) == 3 and csv[1].startswith("1,")
+    assert config["origin"] == "pytorch"
+    assert config["dataset"]["heldOutBy"] == "seeded 20%" and config["dataset"]["heldOutSize"] == 3
