@@ -11,142 +11,30 @@ vectors (mean-centred first when centreGraph, then L2-normalised, as the app), '
 (same class = 1, else 0), 'tfidf' the app's TF-IDF graph of caption words; a missing source falls back to the
 next available one (vectors, labels, TF-IDF) with a printed note.
 """
-import ast
 import io
 import json
 import math
 import os
-import struct
 import tarfile
-import zlib
 
 import torch
 
 from .tokenizer import words
-
-
-# --------------------------------------------------------------------------- PNG and .npy, pure Python
-
-def decode_png(data):
-    """8-bit grey, grey+alpha, RGB, RGBA or palette PNG (not interlaced) -> (H, W, 3) uint8 tensor."""
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG")
-    pos, idat, plte = 8, [], None
-    while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
-        pos += 12 + n
-        if kind == b"IHDR":
-            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
-        elif kind == b"PLTE":
-            plte = body
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-    if depth != 8 or interlace:
-        raise ValueError(f"PNG with bit depth {depth}, interlace {interlace} is not supported; use 8-bit, not interlaced")
-    ch = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ctype]
-    raw = zlib.decompress(b"".join(idat))
-    stride = w * ch
-    out = bytearray(h * stride)
-    prev = bytearray(stride)
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        if f == 1:
-            for i in range(ch, stride):
-                line[i] = (line[i] + line[i - ch]) & 255
-        elif f == 2:
-            for i in range(stride):
-                line[i] = (line[i] + prev[i]) & 255
-        elif f == 3:
-            for i in range(stride):
-                left = line[i - ch] if i >= ch else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
-        elif f == 4:
-            for i in range(stride):
-                a = line[i - ch] if i >= ch else 0
-                b = prev[i]
-                c = prev[i - ch] if i >= ch else 0
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-                line[i] = (line[i] + pr) & 255
-        out[y * stride:(y + 1) * stride] = line
-        prev = line
-    t = torch.frombuffer(out, dtype=torch.uint8).reshape(h, w, ch)
-    if ctype == 3:
-        pal = torch.frombuffer(bytearray(plte), dtype=torch.uint8).reshape(-1, 3)
-        return pal[t[..., 0].long()].clone()
-    if ch in (1, 2):
-        return t[..., :1].expand(h, w, 3).clone()
-    return t[..., :3].clone()
-
-
-def encode_png(img):
-    """(H, W, 3) uint8 tensor -> PNG bytes (filter 0)."""
-    h, w, _ = img.shape
-    rows = bytes(img.contiguous().reshape(-1).tolist())
-    raw = b"".join(b"\x00" + rows[y * w * 3:(y + 1) * w * 3] for y in range(h))
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-
-
-def decode_image(data, name):
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return decode_png(data)
-    try:
-        from PIL import Image  # optional, for JPEG
-    except ImportError as e:
-        raise RuntimeError(f"{name}: decoding this image needs Pillow (pip install pillow); PNG needs nothing") from e
-    im = Image.open(io.BytesIO(data)).convert("RGB")
-    return torch.tensor(list(im.tobytes()), dtype=torch.uint8).reshape(im.height, im.width, 3)
-
-
-def read_npy(data):
-    """A float .npy (little-endian f4/f8, C order) -> float32 tensor."""
-    if data[:6] != b"\x93NUMPY":
-        raise ValueError("not a .npy file")
-    major = data[6]
-    if major == 1:
-        (n,) = struct.unpack("<H", data[8:10])
-        start = 10
-    else:
-        (n,) = struct.unpack("<I", data[8:12])
-        start = 12
-    header = ast.literal_eval(data[start:start + n].decode("latin1"))  # a dict literal; never evaluated as code
-    if not isinstance(header, dict) or "descr" not in header or "shape" not in header:
-        raise ValueError(".npy header is not a dict with descr and shape")
-    descr, shape = header["descr"], tuple(header["shape"])
-    if header.get("fortran_order"):
-        raise ValueError(".npy in Fortran order is not supported")
-    dt = {"<f4": torch.float32, "<f8": torch.float64, "|u1": torch.uint8, "<i4": torch.int32}[descr]
-    body = bytearray(data[start + n:])
-    t = torch.frombuffer(body, dtype=dt) if body else torch.zeros(0, dtype=dt)
-    return t.reshape(shape).to(torch.float32)
-
-
-def write_npy(t):
-    t = t.detach().to(torch.float32).contiguous()
-    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join(f"{s}," for s in t.shape)
-    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-    flat = t.reshape(-1)
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1") + struct.pack(f"<{flat.numel()}f", *flat.tolist())
+from .fileformats import decode_image, decode_png, encode_png, read_npy, write_npy  # noqa: F401 (re-exported)
 
 
 # --------------------------------------------------------------------------- shards
 
 class ImageSet:
-    """Decoded samples: pixels (N, S, S, 3) uint8, captions, optional labels (-1 unknown) and caption vectors."""
+    """Decoded samples: pixels (N, S, S, 3) uint8, captions (the first of each sample's, for training), every caption
+    of each sample, optional labels (-1 unknown) and caption vectors."""
 
-    def __init__(self, name, pixels, ids, captions, labels=None, vectors=None):
+    def __init__(self, name, pixels, ids, captions, labels=None, vectors=None, all_captions=None):
         self.name, self.pixels, self.ids, self.captions = name, pixels, ids, captions
         self.labels, self.vectors = labels, vectors
+        self.all_captions = all_captions or [[c] for c in captions]
+        self.vectors_ready = False  # True: vectors are already the graph's unit rows (a prepared dataset's)
+        self.label_names = None
 
     def __len__(self):
         return len(self.ids)
@@ -158,6 +46,9 @@ class ImageSet:
     def images(self, indices):
         """(B, S, S, 3) float32 in [0, 1], as the app's imageBatch."""
         return self.pixels[torch.as_tensor(list(indices), dtype=torch.long)].to(torch.float32) / 255
+
+
+IMAGE_EXTS = ("png", "jpg", "jpeg", "webp", "gif", "bmp", "avif")
 
 
 def _resize(img, size):
@@ -183,46 +74,62 @@ def shard_paths(spec):
     return paths
 
 
-def load_shards(spec, image_size):
-    """Every sample of every shard, in shard order then tar order."""
-    samples, order = {}, []
-    for path in shard_paths(spec):
-        with tarfile.open(path) as tar:
-            for member in tar:
-                if not member.isfile():
-                    continue
-                base = os.path.basename(member.name)
-                if "." not in base:
-                    continue
-                key = os.path.join(os.path.dirname(member.name), base.split(".", 1)[0])
-                ext = base.split(".", 1)[1].lower()
-                full = f"{path}:{key}"
-                if full not in samples:
-                    samples[full] = {"__key__": key}
-                    order.append(full)
-                samples[full][ext] = tar.extractfile(member).read()
-    pixels, ids, captions, labels, vectors = [], [], [], [], []
+def read_tar(tar, path, samples, order):
+    """Adds the samples of an open tar to `samples` (key -> ext -> bytes), keeping the order of first appearance."""
+    for member in tar:
+        if not member.isfile():
+            continue
+        base = os.path.basename(member.name)
+        if "." not in base:
+            continue
+        key = os.path.join(os.path.dirname(member.name), base.split(".", 1)[0])
+        ext = base.split(".", 1)[1].lower()
+        full = f"{path}:{key}"
+        if full not in samples:
+            samples[full] = {"__key__": key}
+            order.append(full)
+        samples[full][ext] = tar.extractfile(member).read()
+
+
+def samples_to_set(samples, order, name, image_size):
+    """The decoded ImageSet of the samples that have an image; (set, the keys of `order` it kept)."""
+    pixels, ids, captions, all_captions, labels, vectors, kept = [], [], [], [], [], [], []
     for full in order:
         s = samples[full]
-        img = next((s[e] for e in ("png", "jpg", "jpeg") if e in s), None)
+        img = next((s[e] for e in IMAGE_EXTS if e in s), None)
         if img is None:
             continue
         pixels.append(_resize(decode_image(img, full), image_size))
         ids.append(s["__key__"])
-        captions.append(s["txt"].decode("utf-8").strip() if "txt" in s else "")
+        lines = [l.strip() for l in s["txt"].decode("utf-8").split("\n")] if "txt" in s else [""]
+        lines = [l for l in lines if l] or [""]
+        captions.append(lines[0])
+        all_captions.append(lines)
         labels.append(int(s["cls"].decode().strip()) if "cls" in s else -1)
         vectors.append(read_npy(s["emb.npy"]).reshape(-1) if "emb.npy" in s else None)
+        kept.append(full)
     if not ids:
-        raise ValueError(f"no images in {spec}")
+        raise ValueError(f"no images in {name}")
     has_vectors = all(v is not None for v in vectors)
-    return ImageSet(
-        name=os.path.basename(str(spec).rstrip("/")),
+    out = ImageSet(
+        name=name,
         pixels=torch.stack(pixels),
         ids=ids,
         captions=captions,
         labels=torch.tensor(labels, dtype=torch.long) if any(l >= 0 for l in labels) else None,
         vectors=torch.stack(vectors) if has_vectors else None,
+        all_captions=all_captions,
     )
+    return out, kept
+
+
+def load_shards(spec, image_size):
+    """Every sample of every shard, in shard order then tar order."""
+    samples, order = {}, []
+    for path in shard_paths(spec):
+        with tarfile.open(path) as tar:
+            read_tar(tar, path, samples, order)
+    return samples_to_set(samples, order, os.path.basename(str(spec).rstrip("/")), image_size)[0]
 
 
 def write_shard(path, set_):
@@ -366,11 +273,12 @@ def build_graph(set_, source, centre):
              "labels": ["labels", "vectors", "tfidf"], "tfidf": ["tfidf"]}.get(source, ["vectors", "labels", "tfidf"])
     for kind in order:
         if kind == "vectors" and set_.vectors is not None:
-            g = embedding_graph("caption vectors (KEY.emb.npy)", normalise_rows(set_.vectors, centre))
+            rows = set_.vectors if set_.vectors_ready else normalise_rows(set_.vectors, centre)
+            g = embedding_graph(getattr(set_, "graph_kind", None) or "caption vectors (KEY.emb.npy)", rows)
         elif kind == "labels" and set_.labels is not None:
             g = label_graph(set_.labels)
         elif kind == "tfidf":
-            g = tfidf_graph(set_.captions)
+            g = tfidf_graph([" ".join(c) for c in set_.all_captions])  # each sample's captions joined, as the app
         else:
             continue
         if kind != order[0]:

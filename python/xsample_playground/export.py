@@ -4,6 +4,7 @@ history.csv/json and metrics.csv/json. Also reads a run zip back (--init)."""
 import datetime
 import io
 import json
+import math
 import struct
 import zipfile
 
@@ -42,6 +43,37 @@ def history_csv(history):
 METRICS_HEADER = "step,held_out_loss,knn_top1,linear_probe_top1,knn_top1_projection,linear_probe_top1_projection,graph_spearman,i2t_r1,i2t_r5,i2t_r10,t2i_r1,t2i_r5,t2i_r10"
 
 
+def _csv_num(v):
+    """A metric as the app's metricsCsv writes it: absent as '', NaN as 'NaN', numbers as String(v)."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and math.isnan(v):
+        return "NaN"
+    return js_num(v)
+
+
+def metrics_csv(metrics):
+    lines = [METRICS_HEADER]
+    for m in metrics:
+        r = m.get("retrieval")
+        ranks = [r[side][k] if r else None for side in ("imageToText", "textToImage") for k in ("r1", "r5", "r10")]
+        cells = [m["step"], m["heldOutLoss"], m.get("knnTop1"), m.get("linearProbeTop1"), m.get("knnTop1Projected"),
+                 m.get("linearProbeTop1Projected"), m["graphSpearman"], *ranks]
+        lines.append(",".join(_csv_num(c) for c in cells))
+    return "\n".join(lines) + "\n"
+
+
+def json_safe(v):
+    """NaN and infinities as null (as JSON.stringify writes them); Python's json would write NaN, which is not JSON."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
+    return v
+
+
 def tfjs_files(state, meta):
     specs, blobs = [], []
     for name, t in state.items():
@@ -75,7 +107,7 @@ model.safetensors                The image tower under timm's ViT names and layo
 
 config.json                      The run's config, the timm arguments above and the dataset.
 history.csv / history.json       Loss, learning rate and step time of every step.
-metrics.csv / metrics.json       Held-out metrics at every evaluation (none: the PyTorch trainer does not evaluate yet).
+metrics.csv / metrics.json       Held-out metrics at every evaluation (the app's definitions, python/xsample_playground/evaluate.py).
 """
 
 
@@ -91,7 +123,7 @@ def run_files(model, cfg, step, history, dataset, backend, vocab=None, metrics=N
         "format": "pt", "objective": cfg["objective"], "step": str(step),
         "timm_kwargs": json.dumps(timm_kwargs(cfg["model"]), separators=(",", ":")), "input": INPUT_NOTE,
     })
-    dump = lambda v: json.dumps(v, indent=2).encode("utf-8")
+    dump = lambda v: json.dumps(json_safe(v), indent=2, allow_nan=False).encode("utf-8")
     metrics = metrics or []
     return {
         "README.txt": readme(cfg["objective"], cfg).encode("utf-8"),
@@ -99,12 +131,13 @@ def run_files(model, cfg, step, history, dataset, backend, vocab=None, metrics=N
         "model.weights.bin": weights,
         "model.safetensors": safet,
         "config.json": dump({
+            "origin": "pytorch",  # the app's Import weights labels the run "trained in PyTorch"
             "objective": cfg["objective"], "step": step, "config": cfg,
             "timm": {"class": "timm.models.vision_transformer.VisionTransformer", "kwargs": timm_kwargs(cfg["model"]), "input": INPUT_NOTE},
             "dataset": dataset, "backend": backend, "exportedAt": now,
         }),
         "metrics.json": dump(metrics),
-        "metrics.csv": (METRICS_HEADER + "\n").encode("utf-8"),
+        "metrics.csv": metrics_csv(metrics).encode("utf-8"),
         "history.json": dump(history),
         "history.csv": history_csv(history).encode("utf-8"),
     }

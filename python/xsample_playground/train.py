@@ -24,9 +24,11 @@ from . import objectives as O
 from .augment import apply_augment, plan_augment, slice_plan
 from .config import DEFAULT_CONFIG, OBJECTIVES, load_config, uses_graph, uses_text_tower, with_defaults
 from .data import build_graph, load_shards
-from .export import read_run, run_files, write_zip
+from .evaluate import evaluate_run
+from .export import json_safe, read_run, run_files, write_zip
 from .model import ContrastiveModel
 from .optim import AdamW, learning_rate
+from .prepared import find_prepared, load_prepared
 from .rng import BatchSampler, aug_rng, split_held_out
 from .tokenizer import Tokenizer
 
@@ -105,11 +107,13 @@ class Dist:
             dist.destroy_process_group()
 
 
-def train_objective(cfg, data, graph, dctx, init=None, log=print):
-    """Trains cfg["steps"] steps of one objective; returns (model, history, tokenizer)."""
+def train_objective(cfg, data, graph, dctx, init=None, log=print, split=None):
+    """Trains cfg["steps"] steps of one objective, evaluating on the held-out split every cfg["evalEvery"] steps and
+    at the end (rank 0); returns (model, history, tokenizer, metrics). split: (train, held-out) indices, by default the
+    app's seeded 20%."""
     dev, world, rank = dctx.device, dctx.world, dctx.rank
     B = cfg["batchSize"]
-    train_idx, _ = split_held_out(len(data), HELD_OUT_FRACTION, cfg["seed"])
+    train_idx, held_idx = split if split else split_held_out(len(data), HELD_OUT_FRACTION, cfg["seed"])
     sampler = BatchSampler(train_idx, B, cfg["seed"])
     if sampler.size % world:
         raise ValueError(f"the global batch {sampler.size} is not a multiple of the {world} processes")
@@ -117,7 +121,7 @@ def train_objective(cfg, data, graph, dctx, init=None, log=print):
     init_state, init_vocab = init if init else (None, None)
     tokenizer = None
     if uses_text_tower(cfg["objective"]):
-        tokenizer = Tokenizer(init_vocab) if init_vocab else Tokenizer.from_captions(data.captions)
+        tokenizer = Tokenizer(init_vocab) if init_vocab else Tokenizer.from_captions([c for caps in data.all_captions for c in caps])
         if init_state is not None and "text.token_embedding" in init_state and not init_vocab:
             raise ValueError("--init: the run has a text tower but no tokenizer vocabulary (model.json)")
     model = ContrastiveModel(cfg, tokenizer.size if tokenizer else 0).init_from_seed(cfg["seed"])
@@ -128,7 +132,7 @@ def train_objective(cfg, data, graph, dctx, init=None, log=print):
     opt = AdamW(named, model.decayed(), cfg["beta1"], cfg["beta2"], cfg["eps"], cfg["weightDecay"])
     params = [p for _, p in named]
     arng = aug_rng(cfg["seed"])
-    history = []
+    history, metrics = [], []
     for step in range(cfg["steps"]):
         t0 = time.perf_counter()
         indices = sampler.next()
@@ -155,7 +159,24 @@ def train_objective(cfg, data, graph, dctx, init=None, log=print):
         history.append(h)
         if rank == 0 and (step == 0 or (step + 1) % max(1, cfg["steps"] // 10) == 0 or step + 1 == cfg["steps"]):
             log(f"{cfg['objective']} step {step + 1}/{cfg['steps']} loss {value:.5f} lr {lr:.2e} {ms:.1f} ms ({sampler.size * 1000 / ms:.0f} images/s)")
-    return model, history, tokenizer
+        if cfg["evalEvery"] > 0 and ((step + 1) % cfg["evalEvery"] == 0 or step + 1 == cfg["steps"]):
+            if rank == 0:
+                t1 = time.perf_counter()
+                m = evaluate_run(model, cfg, data, train_idx, held_idx, graph, step + 1, batch_loss, tokenizer, dev)
+                metrics.append(m)
+                log(f"{cfg['objective']} step {step + 1}: held-out {summary(m)} ({time.perf_counter() - t1:.1f} s)")
+            if world > 1:
+                dist.barrier()
+    return model, history, tokenizer, metrics
+
+
+def summary(m):
+    parts = [f"loss {m['heldOutLoss']:.4f}", f"graph rho {m['graphSpearman']:.3f}"]
+    if "knnTop1" in m:
+        parts += [f"k-NN {m['knnTop1']:.3f}", f"probe {m['linearProbeTop1']:.3f}"]
+    if "retrieval" in m:
+        parts.append(f"i2t R@1 {m['retrieval']['imageToText']['r1']:.3f}")
+    return ", ".join(parts)
 
 
 def load_app_state(model, state):
@@ -181,6 +202,7 @@ def parse_args(argv):
     ap.add_argument("--seed", type=int)
     ap.add_argument("--batch", type=int, help="the global batch (split across processes)")
     ap.add_argument("--lr", type=float)
+    ap.add_argument("--eval-every", type=int, help="steps between held-out evaluations (and one at the end); 0: none")
     ap.add_argument("--out", required=True, help="run directory; gets <objective>.zip per objective")
     ap.add_argument("--init", help="an exported run zip to start from (its config too, unless --config is given)")
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -197,7 +219,7 @@ def main(argv=None):
         init_cfg, init_state, init_vocab = read_run(a.init)
         init = (init_state, init_vocab)
     cfg0 = load_config(a.config) if a.config else (with_defaults(init_cfg) if a.init else with_defaults())
-    for k, v in (("steps", a.steps), ("seed", a.seed), ("batchSize", a.batch), ("lr", a.lr)):
+    for k, v in (("steps", a.steps), ("seed", a.seed), ("batchSize", a.batch), ("lr", a.lr), ("evalEvery", a.eval_every)):
         if v is not None:
             cfg0[k] = v
     objectives = a.objectives.split(",") if a.objectives else [cfg0["objective"]]
@@ -206,27 +228,38 @@ def main(argv=None):
             raise SystemExit(f"unknown objective {o}; choose among {', '.join(OBJECTIVES)}")
     dctx = Dist(a.device)
     try:
-        data = load_shards(a.data, cfg0["model"]["imageSize"])
-        graph = build_graph(data, cfg0["graph"], cfg0["centreGraph"]) if any(uses_graph(o) for o in objectives) else None
+        prepared = find_prepared(a.data)
+        split, info = None, None
+        if prepared:
+            data, train_idx, test_idx, info = load_prepared(*prepared, cfg0["model"]["imageSize"])
+            split = (train_idx, test_idx)
+        else:
+            data = load_shards(a.data, cfg0["model"]["imageSize"])
+        # Every run is evaluated against the graph (graph rho), whether or not its objective trains on it.
+        graph = build_graph(data, cfg0["graph"], cfg0["centreGraph"])
         if dctx.rank == 0:
             os.makedirs(a.out, exist_ok=True)
-            print(f"{len(data)} samples from {a.data}; {dctx.world} process(es) on {dctx.device}; global batch {cfg0['batchSize']}")
+            how = f"the app's split from dataset.json ({len(split[0])} train, {len(split[1])} held out, {info['split']['by']})" if split else f"seeded {HELD_OUT_FRACTION:.0%} held out"
+            print(f"{len(data)} samples from {a.data}, {how}; graph {graph.kind}; {dctx.world} process(es) on {dctx.device}; global batch {cfg0['batchSize']}")
         results = {}
         for o in objectives:
             cfg = copy.deepcopy(cfg0)
             cfg["objective"] = o
-            model, history, tok = train_objective(cfg, data, graph, dctx, init)
+            model, history, tok, metrics = train_objective(cfg, data, graph, dctx, init, split=split)
             if dctx.rank == 0:
                 path = os.path.join(a.out, f"{o}.zip")
                 backend = {"name": "pytorch", "torch": torch.__version__, "device": str(dctx.device), "processes": dctx.world}
-                dataset = {"name": data.name, "size": len(data), "graph": graph.kind if graph and uses_graph(o) else None}
-                write_zip(path, run_files(model.cpu(), cfg, cfg["steps"], history, dataset, backend, tok.vocab if tok else None))
+                dataset = {"name": data.name, "size": len(data), "graph": graph.kind, "heldOutBy": info["split"]["by"] if info else f"seeded {HELD_OUT_FRACTION:.0%}"}
+                if info:
+                    dataset.update(trainSize=len(split[0]), heldOutSize=len(split[1]), imageSize=info.get("imageSize"), prepared=True)
+                write_zip(path, run_files(model.cpu(), cfg, cfg["steps"], history, dataset, backend, tok.vocab if tok else None, metrics))
+                model.to(dctx.device)
                 ms = sorted(h["ms"] for h in history[1:] or history)
                 ips = cfg["batchSize"] * 1000 / ms[len(ms) // 2]
-                results[o] = {"zip": path, "final_loss": history[-1]["loss"], "images_per_s": ips}
+                results[o] = {"zip": path, "final_loss": history[-1]["loss"], "images_per_s": ips, "metrics": metrics[-1] if metrics else None}
                 print(f"{o}: wrote {path} (median {ips:.0f} images/s)")
         if dctx.rank == 0:
-            print(json.dumps(results))
+            print(json.dumps(json_safe(results)))
         return results
     finally:
         dctx.close()

@@ -10,6 +10,8 @@ export interface CaptionGraph {
   batch(indices: ArrayLike<number>): Float32Array;
   /** G_a· against every sample: (size). */
   row(a: number): Float32Array;
+  /** The unit rows (size, dim) the graph is the Gram matrix of, where it is made of vectors (what a dataset export writes). */
+  readonly vectors?: { data: Float32Array; dim: number };
 }
 
 /** From unit vectors (N, d) row-major: G_ab = e_aᵀ e_b. */
@@ -18,6 +20,7 @@ export function embeddingGraph(kind: string, vectors: Float32Array, dim: number)
   return {
     kind,
     size,
+    vectors: { data: vectors, dim },
     batch(indices) {
       const B = indices.length;
       const out = new Float32Array(B * B);

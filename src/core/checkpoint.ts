@@ -283,3 +283,65 @@ export function timmKwargs(m: ModelConfig): Record<string, unknown> {
     num_classes: m.projDim,
   };
 }
+
+// ---- the files beside the weights in a run zip: config.json (its origin), history.json, metrics.json ----
+
+/** Where a run was trained: in this app, or by the PyTorch trainer (python/xsample_playground), which says so in config.json. */
+export const RUN_ORIGINS = ['browser', 'pytorch'] as const;
+export type RunOrigin = (typeof RUN_ORIGINS)[number];
+
+/** A number, or null where JSON had no number for it (JSON.stringify writes NaN as null): NaN. */
+const numberOrNaN = v.pipe(v.nullable(v.number()), v.transform((x) => x ?? NaN));
+const optionalNumber = v.pipe(v.optional(v.nullable(v.number())), v.transform((x) => x ?? undefined));
+
+/** config.json of a run zip: its origin (absent in exports older than the field: the browser), objective and step. */
+const RunConfigJson = v.object({
+  origin: v.optional(v.picklist(RUN_ORIGINS), 'browser'),
+  objective: v.optional(v.picklist(OBJECTIVES)),
+  step: v.optional(int(0, 10_000_000)),
+});
+
+const HistoryJson = v.pipe(
+  v.array(v.object({ step: int(1, 10_000_000), loss: numberOrNaN, lr: numberOrNaN, ms: numberOrNaN, logitScale: optionalNumber })),
+  v.maxLength(10_000_000),
+);
+
+const Ranks = v.object({ r1: numberOrNaN, r5: numberOrNaN, r10: numberOrNaN, meanRank: numberOrNaN, medianRank: numberOrNaN });
+const optionalMetric = v.pipe(v.optional(v.nullable(v.number())), v.transform((x) => (x === null ? NaN : x)));
+const MetricsJson = v.pipe(
+  v.array(
+    v.object({
+      step: int(0, 10_000_000),
+      heldOutLoss: numberOrNaN,
+      knnTop1: optionalMetric,
+      linearProbeTop1: optionalMetric,
+      knnTop1Projected: optionalMetric,
+      linearProbeTop1Projected: optionalMetric,
+      retrieval: v.optional(v.object({ imageToText: Ranks, textToImage: Ranks })),
+      graphSpearman: numberOrNaN,
+      evaluated: int(0, 1_000_000_000),
+    }),
+  ),
+  v.maxLength(1_000_000),
+);
+
+export type RunHistoryRow = v.InferOutput<typeof HistoryJson>[number];
+export type RunMetricsRow = v.InferOutput<typeof MetricsJson>[number];
+
+/**
+ * The origin, loss history and metrics of a run zip, from its config.json, history.json and metrics.json (each
+ * optional: absent, the browser, and none). An origin other than 'browser' or 'pytorch', an objective other than
+ * the weights', or a malformed row is refused with the file and the field.
+ */
+export function parseRunFiles(
+  texts: { config?: string; history?: string; metrics?: string },
+  names: { config: string; history: string; metrics: string },
+  objective: ObjectiveName,
+): { origin: RunOrigin; history: RunHistoryRow[]; metrics: RunMetricsRow[] } {
+  const config = texts.config === undefined ? { origin: 'browser' as const } : parseWith(RunConfigJson, parseJson(texts.config, names.config, CheckpointError), names.config, CheckpointError);
+  if (config.objective !== undefined && config.objective !== objective)
+    throw new CheckpointError(`${names.config}: objective is ${config.objective}, but the weights (model.json) are of ${objective}`);
+  const history = texts.history === undefined ? [] : parseWith(HistoryJson, parseJson(texts.history, names.history, CheckpointError), names.history, CheckpointError);
+  const metrics = texts.metrics === undefined ? [] : parseWith(MetricsJson, parseJson(texts.metrics, names.metrics, CheckpointError), names.metrics, CheckpointError);
+  return { origin: config.origin, history, metrics };
+}

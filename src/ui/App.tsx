@@ -270,13 +270,13 @@ export function App() {
             </div>
           )}
           {view.dataset ? (
-            <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} seeds={view.seeds} />
+            <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} seeds={view.seeds} origins={view.origins} />
           ) : (
             // Plotly builds its first chart after the data has loaded, not while the worker decodes it: both at
             // once on two cores make that chart's cold first draw a long task.
             <div className="plot placeholder">The loss of every run appears here once a dataset has loaded.</div>
           )}
-          <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} />
+          <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} origins={view.origins} />
           <SeedsPanel
             seeds={view.seeds}
             sessionSeed={config.seed}
@@ -297,6 +297,9 @@ export function App() {
             busy={running || view.loading}
             exportRun={actions.exportRun}
             importRun={actions.importRun}
+            hasData={view.dataset !== undefined}
+            exportDataset={actions.exportDataset}
+            datasetExport={view.datasetExport}
             renameSaved={actions.renameSaved}
             deleteSaved={actions.deleteSaved}
             resumeSaved={async (id) => confirmDiscard('Resuming a saved run') && actions.resumeSaved(id)}

@@ -1,7 +1,7 @@
 import { zipSync } from 'fflate';
 import { useState } from 'react';
 import type { ObjectiveName } from '../core/config';
-import type { SavedRunSummary, SourceFile } from '../worker/protocol';
+import type { DatasetExport, SavedRunSummary, SourceFile } from '../worker/protocol';
 import { fromFileList } from './collectFiles';
 import { download } from './download';
 import { objectiveSpec } from '../core/registry';
@@ -27,6 +27,9 @@ export function ExportPanel({
   busy,
   exportRun,
   importRun,
+  hasData,
+  exportDataset,
+  datasetExport,
   renameSaved,
   deleteSaved,
   resumeSaved,
@@ -38,6 +41,9 @@ export function ExportPanel({
   busy: boolean;
   exportRun: (o: ObjectiveName) => Promise<Record<string, Uint8Array> | undefined>;
   importRun: (files: SourceFile[]) => Promise<string | undefined>;
+  hasData: boolean;
+  exportDataset: (limits: undefined) => Promise<DatasetExport | undefined>;
+  datasetExport?: { done: number; total: number };
   renameSaved: (id: string, name: string) => Promise<unknown>;
   deleteSaved: (id: string) => Promise<unknown>;
   resumeSaved: (id: string) => Promise<unknown>;
@@ -55,6 +61,15 @@ export function ExportPanel({
       setWorking(undefined);
     }
   };
+  const doExportDataset = async () => {
+    setWorking('preparing the dataset (WebDataset shards)…');
+    try {
+      const out = await exportDataset(undefined);
+      if (out) download(out.name, out.zip, 'application/zip');
+    } finally {
+      setWorking(undefined);
+    }
+  };
   return (
     <section className="panel" aria-label="Export and saved runs" data-testid="export-panel">
       <h2>Take the results away</h2>
@@ -64,7 +79,7 @@ export function ExportPanel({
             Export {objectiveSpec(o).label} (.zip)
           </button>
         ))}
-        <label className={`button${busy ? ' disabled' : ''}`} title="an exported zip, or model.json with its .weights.bin">
+        <label className={`button${busy ? ' disabled' : ''}`} title="an exported run zip (this app's or the PyTorch trainer's), or model.json with its .weights.bin">
           Import weights…
           <input
             type="file"
@@ -79,8 +94,27 @@ export function ExportPanel({
             }}
           />
         </label>
+        <button
+          onClick={() => void doExportDataset()}
+          disabled={busy || working !== undefined || !hasData}
+          data-testid="export-dataset"
+          title="the loaded data as WebDataset tar shards (train-*.tar, test-*.tar: this app's split) with dataset.json, in one zip, for the PyTorch trainer or any WebDataset reader"
+        >
+          Export dataset (.zip of shards)
+        </button>
       </div>
-      {working && <p className="hint">{working}</p>}
+      <p className="hint">
+        <b>Export dataset</b> writes the data as loaded here for other trainers: WebDataset shards of this app&apos;s train /
+        held-out split (each sample&apos;s original image file, captions, label, caption-graph vector) and dataset.json, in one
+        zip. Unzip it, or give the zip itself, as <code>--data</code> of the PyTorch trainer (python/); import its run zips
+        back here with <b>Import weights</b>: they join these runs, labelled &quot;trained in PyTorch&quot;, with their curves and metrics.
+      </p>
+      {working && (
+        <p className="hint" data-testid="export-working">
+          {working}
+          {datasetExport && ` ${datasetExport.done} / ${datasetExport.total} samples`}
+        </p>
+      )}
       <h2>Saved in this browser</h2>
       {saved.length === 0 ? (
         <p className="hint">Runs are saved here as they train (every 50 steps, on pause and at the end), with their weights.</p>

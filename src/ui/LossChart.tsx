@@ -1,11 +1,11 @@
 import { useMemo, useRef, useState } from 'react';
 import type { ObjectiveName } from '../core/config';
 import { objectiveSpec } from '../core/registry';
-import type { EvalMetrics } from '../worker/protocol';
+import type { EvalMetrics, RunOrigin } from '../worker/protocol';
 import { decimate, fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { lossAxesLayout, lossAxisOf, lossChartHeight, lossPanels, panelRanges, stepAxisAnchor } from './lossAxes';
 import { Plot } from './Plot';
-import type { RunHistory } from './trainingView';
+import { type RunHistory, runLabel } from './trainingView';
 import { bandNote, seedLossTraces } from './seedBands';
 import type { SeedsView } from './seedsView';
 
@@ -42,6 +42,7 @@ export function LossChart({
   metrics,
   totalSteps,
   seeds,
+  origins = {},
 }: {
   histories: Partial<Record<ObjectiveName, RunHistory>>;
   version: number;
@@ -51,6 +52,7 @@ export function LossChart({
   totalSteps: number;
   /** A repeat over seeds: its training loss drawn as a band per objective (seedBands.ts). */
   seeds?: SeedsView;
+  origins?: Partial<Record<ObjectiveName, RunOrigin>>;
 }) {
   const [hidden, setHidden] = useState<ObjectiveName[]>([]);
   const all = Object.entries(histories) as [ObjectiveName, RunHistory][];
@@ -70,7 +72,7 @@ export function LossChart({
       ...entries.map(([o, h]) => ({
         type: 'scatter',
         mode: 'lines',
-        name: `${objectiveSpec(o).label} train`,
+        name: `${runLabel(objectiveSpec(o).label, origins[o])} train`,
         ...line(h.step, smoothing > 0 ? smooth(h.loss, smoothing) : h.loss),
         yaxis: lossAxisOf(panels, o),
         objective: o,
@@ -175,10 +177,11 @@ export function LossChart({
               key={o}
               aria-pressed={!hidden.includes(o)}
               data-testid={`legend-${o}`}
+              data-origin={origins[o] ?? 'browser'}
               title={hidden.includes(o) ? 'show this run in the curves' : 'hide this run from the curves'}
               onClick={() => setHidden((h) => (h.includes(o) ? h.filter((x) => x !== o) : [...h, o]))}
             >
-              <i style={{ background: objectiveSpec(o).colour }} /> {objectiveSpec(o).label}
+              <i style={{ background: objectiveSpec(o).colour }} /> {runLabel(objectiveSpec(o).label, origins[o])}
             </button>
           ))}
           <span className="key">

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { ObjectiveName } from '../core/config';
-import type { EvalMetrics } from '../worker/protocol';
+import type { EvalMetrics, RunOrigin } from '../worker/protocol';
+import { runLabel } from './trainingView';
 import { objectiveSpec } from '../core/registry';
 import { fixedAxis, stepRange } from './chartRange';
 import { Plot } from './Plot';
@@ -11,7 +12,15 @@ const num = (x: number | undefined, digits = 3) => (x === undefined || Number.is
 const NO_TEXT_TOWER = 'this run has no text tower (it learns from images alone), so there is no text to retrieve';
 
 /** The latest held-out metrics of every run in a table, and k-NN, probe and graph correlation over steps. */
-export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>; totalSteps: number }) {
+export function MetricsPanel({
+  metrics,
+  totalSteps,
+  origins = {},
+}: {
+  metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
+  totalSteps: number;
+  origins?: Partial<Record<ObjectiveName, RunOrigin>>;
+}) {
   const entries = (Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][]).filter(([, m]) => m.length > 0);
   const data = useMemo(
     () =>
@@ -70,8 +79,8 @@ export function MetricsPanel({ metrics, totalSteps }: { metrics: Partial<Record<
             const m = list[list.length - 1];
             const r = m.retrieval;
             return (
-              <tr key={o} data-testid={`metrics-${o}`} data-knn={m.knnTop1 ?? ''}>
-                <td style={{ color: objectiveSpec(o).colour }}>{objectiveSpec(o).label}</td>
+              <tr key={o} data-testid={`metrics-${o}`} data-knn={m.knnTop1 ?? ''} data-origin={origins[o] ?? 'browser'}>
+                <td style={{ color: objectiveSpec(o).colour }}>{runLabel(objectiveSpec(o).label, origins[o])}</td>
                 <td>{m.step}</td>
                 <td>{num(m.heldOutLoss)}</td>
                 <td>

@@ -8,6 +8,7 @@ import type {
   MemoryInfo,
   ObjectiveName,
   ProbeInfo,
+  RunOrigin,
   RunState,
   RunViz,
   SavedRunSummary,
@@ -46,7 +47,10 @@ export interface TrainingView {
   graphProgress?: { done: number; total: number; cached: number };
   /** The run whose held-out evaluation is under way, and at which step. */
   evaluating?: { objective: ObjectiveName; step: number };
+  datasetExport?: { done: number; total: number }; // samples written by a dataset export in progress
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
+  /** Runs whose weights were not trained here (an imported PyTorch run); absent: trained in this browser. */
+  origins: Partial<Record<ObjectiveName, RunOrigin>>;
   probe?: ProbeInfo;
   saved: SavedRunSummary[];
   currentSave?: string;
@@ -74,6 +78,7 @@ export const INITIAL_VIEW: TrainingView = {
   version: 0,
   loading: false,
   metrics: {},
+  origins: {},
   viz: {},
   klHistory: {},
   saved: [],
@@ -109,6 +114,11 @@ export function historyOf(reports: StepReport[]): RunHistory {
   };
 }
 
+/** A run's name on the page: its objective's label, and where it was trained when that was not here. */
+export function runLabel(label: string, origin: RunOrigin | undefined): string {
+  return origin === 'pytorch' ? `${label} (trained in PyTorch)` : label;
+}
+
 /** Keeps at most the last five errors. */
 export function addError(view: TrainingView, message: string): TrainingView {
   return { ...view, errors: [...view.errors.slice(-4), message] };
@@ -139,6 +149,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         histories: Object.fromEntries(e.objectives.map((o) => [o, emptyHistory()])),
         version: v.version + 1,
         metrics: {},
+        origins: {},
         viz: {},
         klHistory: {},
         generation: v.generation + 1,
@@ -154,6 +165,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         histories: { ...v.histories, [o]: historyOf(e.history) },
         version: v.version + 1,
         metrics: { ...v.metrics, [o]: e.metrics },
+        origins: e.origin === 'browser' ? omit(v.origins, o) : { ...v.origins, [o]: e.origin },
         viz,
         klHistory: { ...v.klHistory, [o]: (v.klHistory[o] ?? []).filter((k) => k.step <= e.step) },
       };
@@ -168,6 +180,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         histories: omit(v.histories, o),
         version: v.version + 1,
         metrics: omit(v.metrics, o),
+        origins: omit(v.origins, o),
         viz: omit(v.viz, o),
         klHistory: omit(v.klHistory, o),
       };
@@ -188,6 +201,8 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
       return { ...v, metrics: { ...v.metrics, [e.objective]: [...(v.metrics[e.objective] ?? []), e.metrics] } };
     case 'evaluating':
       return { ...v, evaluating: e.done ? undefined : { objective: e.objective, step: e.step } };
+    case 'dataset-export-progress':
+      return { ...v, datasetExport: e.done >= e.total ? undefined : { done: e.done, total: e.total } };
     case 'graph-progress':
       return { ...v, graphProgress: e.done >= e.total ? undefined : { done: e.done, total: e.total, cached: e.cached } };
     case 'backend':
@@ -208,6 +223,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         histories: {},
         version: v.version + 1,
         metrics: {},
+        origins: {},
         viz: {},
         klHistory: {},
         probe: undefined,

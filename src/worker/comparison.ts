@@ -1,5 +1,6 @@
 import { type ObjectiveName, runConfig, type Settings } from '../core/config';
 import { objectiveSpec } from '../core/registry';
+import type { RunOrigin } from '../core/checkpoint';
 import type { ImageSet } from '../core/dataset';
 import type { EvalMetrics } from '../core/evaluate';
 import { ContrastiveModel } from '../core/model';
@@ -15,6 +16,8 @@ export interface Run {
   trainer: Trainer;
   history: StepReport[];
   metrics: EvalMetrics[];
+  /** Where its weights were trained: here, or by the PyTorch trainer (an imported run). */
+  origin: RunOrigin;
   /** On GPU backends, a CPU copy of the run taken every few steps, to restore if the device is lost. */
   checkpoint?: RunSnapshot;
 }
@@ -40,6 +43,8 @@ export interface RunSnapshot {
   metrics?: EvalMetrics[];
   /** The text tower's vocabulary (a checkpoint's); absent, the run's own or one built from the captions. */
   vocab?: string[];
+  /** Where the weights were trained; absent, the run's own origin (a fresh run: the browser). */
+  origin?: RunOrigin;
 }
 
 /** What the runs are built on: the data, its training split, the caption graph and the session's settings. */
@@ -103,7 +108,7 @@ export class Comparison {
     const { data, train, graph, config } = this.ground();
     const cfg = runConfig(config, objective, objectiveSpec(objective).recipe);
     const model = new ContrastiveModel(cfg, data.allCaptions?.flat() ?? data.captions, graph, vocab);
-    return { objective, model, trainer: new Trainer(model, data, cfg, train), history: [], metrics: [] };
+    return { objective, model, trainer: new Trainer(model, data, cfg, train), history: [], metrics: [], origin: 'browser' };
   }
 
   /**
@@ -134,10 +139,11 @@ export class Comparison {
     run.trainer.skipTo(step);
     run.history = (snap.history ?? old?.history ?? []).filter((h) => h.step <= step);
     run.metrics = (snap.metrics ?? old?.metrics ?? []).filter((m) => m.step <= step);
+    run.origin = snap.origin ?? (snap.params ? old?.origin : undefined) ?? 'browser';
     if (old?.checkpoint && old.checkpoint.step <= step) run.checkpoint = old.checkpoint;
     if (old) disposeRun(old);
     this.runs = old ? this.runs.map((r) => (r === old ? run : r)) : [...this.runs, run];
-    this.emit({ type: 'run', objective, params: run.model.params.count(), step, history: [...run.history], metrics: [...run.metrics] });
+    this.emit({ type: 'run', objective, params: run.model.params.count(), step, history: [...run.history], metrics: [...run.metrics], origin: run.origin });
     return run;
   }
 

@@ -6,6 +6,7 @@
  * callback given to `init`. The UMAP worker answers UmapApi. Only plain numbers, strings, Blobs and typed arrays
  * cross; the worker owns every tensor.
  */
+import type { RunOrigin } from '../core/checkpoint';
 import type { BackendChoice, ObjectiveName, Settings, TrainConfig } from '../core/config';
 import type { Neighbour, TargetNeighbours } from '../core/captionGraph';
 import type { HeldOutBy } from '../core/dataset';
@@ -13,8 +14,10 @@ import type { EvalMetrics } from '../core/evaluate';
 import type { ProbeConfusion } from '../core/confusion';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
+import type { ShardLimits } from '../data/webdatasetShards';
 import type { FormatName, LoadReport } from '../data/loadReport';
 
+export type { RunOrigin };
 export type { BackendChoice, EvalMetrics, HistoryRow, ProbeConfusion, LoadReport, Neighbour, ObjectiveName, Settings, StepReport, TargetNeighbours, TrainConfig };
 
 /** A CSV / TSV whose columns the user may pick (see data/formats). */
@@ -163,7 +166,8 @@ export type TrainEvent =
   | { type: 'runs'; objectives: ObjectiveName[]; params: Record<string, number> } // every run (re)built: all curves start afresh
   // One run (re)built at `step` (imported, resumed, or restored after a device failure) with the history and metrics
   // it keeps: they replace that run's curves; the other runs keep theirs.
-  | { type: 'run'; objective: ObjectiveName; params: number; step: number; history: StepReport[]; metrics: EvalMetrics[] }
+  // origin: where its weights were trained ('pytorch': an imported run of the PyTorch trainer).
+  | { type: 'run'; objective: ObjectiveName; params: number; step: number; history: StepReport[]; metrics: EvalMetrics[]; origin: RunOrigin }
   | { type: 'run-removed'; objective: ObjectiveName } // the user unticked its objective: the run and its curves are gone
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
   | { type: 'metrics'; objective: ObjectiveName; metrics: EvalMetrics }
@@ -174,6 +178,7 @@ export type TrainEvent =
   | { type: 'state'; state: RunState; step: number; totalSteps: number }
   | { type: 'load-progress'; progress: LoadProgress }
   | { type: 'graph-progress'; done: number; total: number; cached: number }
+  | { type: 'dataset-export-progress'; done: number; total: number } // samples written into the shards so far
   | { type: 'load-report'; report: LoadReport; table?: ColumnTable }
   | { type: 'saved'; runs: SavedRunSummary[]; current?: string }
   | { type: 'config'; config: Settings; objectives: ObjectiveName[] } // the worker changed them (a resumed or imported run)
@@ -242,7 +247,15 @@ export interface TrainerApi {
   tryIt(query: TryQuery, k: number): Promise<TryResult | undefined>;
   /** Everything to take a run away: weights (TF.js and safetensors), config, metrics, histories, Projector files. */
   exportRun(objective: ObjectiveName): Promise<Record<string, Uint8Array>>;
-  /** Loads exported weights (a zip, or model.json + its weights file) as a run, to continue or to evaluate. */
+  /**
+   * The loaded dataset prepared for other trainers: WebDataset shards of the app's train / held-out split (original
+   * image files, captions, labels, caption-graph vectors) and dataset.json, in one zip (see data/webdatasetShards).
+   */
+  exportDataset(limits?: ShardLimits): Promise<DatasetExport>;
+  /**
+   * Loads an exported run (the app's zip, the PyTorch trainer's, or model.json + its weights file) as a run, to
+   * continue or to evaluate; a zip's history and metrics come with it, and its origin (browser or PyTorch).
+   */
   importRun(files: SourceFile[]): Promise<string>;
   /** Runs kept in this browser (IndexedDB). */
   savedRuns(): Promise<SavedRunSummary[]>;
@@ -273,6 +286,13 @@ export interface TrainerApi {
    * last good weights and pauses with an error that says so.
    */
   simulateNonFiniteLoss(): Promise<void>;
+}
+
+/** The prepared dataset: a zip of the shards and dataset.json, its file name, and what it holds in a sentence. */
+export interface DatasetExport {
+  name: string;
+  zip: Uint8Array;
+  note: string;
 }
 
 /** A question for "Try it": an image (RGB at the dataset's size), one of the dataset's images, or a text. */

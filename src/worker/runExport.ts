@@ -82,6 +82,7 @@ export async function buildExport(args: {
     'model.safetensors': safetensors,
     'image_encoder.onnx': imageEncoder,
     'config.json': json({
+      origin: 'browser', // the PyTorch trainer writes 'pytorch'; Import weights labels the run by it
       objective: cfg.objective,
       step,
       config: cfg,

@@ -1,11 +1,23 @@
-import { CheckpointError, type CheckpointMeta, configMismatch, importTfjs, parseModelJson } from '../core/checkpoint';
+import { CheckpointError, type CheckpointMeta, configMismatch, importTfjs, parseModelJson, parseRunFiles, type RunOrigin } from '../core/checkpoint';
 import type { TrainConfig } from '../core/config';
 import type { ImageSet } from '../core/dataset';
+import type { EvalMetrics } from '../core/evaluate';
 import type { ParamSnapshot } from '../core/params';
+import type { StepReport } from '../core/trainer';
 import type { SourceFile } from './protocol';
 import { expandSources } from './sourceFiles';
 
 const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+const MAX_RUN_JSON_BYTES = 256 * 1024 * 1024;
+
+/** What an import brings: the weights, and from a run zip its origin, loss history and metrics. */
+export interface ImportedRun {
+  meta: CheckpointMeta;
+  snapshot: Record<string, ParamSnapshot>;
+  origin: RunOrigin;
+  history: StepReport[];
+  metrics: EvalMetrics[];
+}
 
 /**
  * Exported weights from the files the user chose (the export's zip, or model.json and its weights file), checked
@@ -15,7 +27,7 @@ export async function readCheckpoint(
   input: SourceFile[],
   config: TrainConfig,
   data: ImageSet,
-): Promise<{ meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> }> {
+): Promise<ImportedRun> {
   try {
     return await read(input, config, data);
   } catch (err) {
@@ -25,7 +37,7 @@ export async function readCheckpoint(
   }
 }
 
-async function read(input: SourceFile[], config: TrainConfig, data: ImageSet): Promise<{ meta: CheckpointMeta; snapshot: Record<string, ParamSnapshot> }> {
+async function read(input: SourceFile[], config: TrainConfig, data: ImageSet): Promise<ImportedRun> {
   const { files, broken } = await expandSources(input);
   const modelFile = files.find((f) => f.path === 'model.json' || f.path.endsWith('/model.json'));
   if (!modelFile) {
@@ -45,12 +57,35 @@ async function read(input: SourceFile[], config: TrainConfig, data: ImageSet): P
   // Weights the model does not have (or lacks) are named now, before any run is touched.
   if (problems.length > 0) throw new CheckpointError(`these weights do not fit the current model: ${problems.join('; ')}. Set the model to match, then import again.`);
   if (meta.config.model.imageSize !== data.imageSize) throw new CheckpointError(`the checkpoint expects ${meta.config.model.imageSize}px images; the dataset is at ${data.imageSize}px`);
-  return { meta, snapshot };
+  // The run's other files beside model.json (a zip's; chosen files may have none of them).
+  const beside = async (name: string) => {
+    const f = files.find((x) => x.path === dir + name);
+    if (!f) return undefined;
+    if (f.blob.size > MAX_RUN_JSON_BYTES) throw new CheckpointError(`${f.path} is ${(f.blob.size / 1e6).toFixed(0)} MB, over the ${MAX_RUN_JSON_BYTES / 1e6} MB this app reads`);
+    return f.blob.text();
+  };
+  const names = { config: dir + 'config.json', history: dir + 'history.json', metrics: dir + 'metrics.json' };
+  const run = parseRunFiles({ config: await beside('config.json'), history: await beside('history.json'), metrics: await beside('metrics.json') }, names, meta.config.objective);
+  const trainSize = Math.max(1, Math.round(data.ids.length * 0.8));
+  const history = run.history
+    .filter((h) => h.step <= meta.step)
+    .map((h): StepReport => ({
+      step: h.step,
+      epoch: Math.floor(((h.step - 1) * meta.config.batchSize) / trainSize),
+      loss: h.loss,
+      lr: h.lr,
+      ms: h.ms,
+      imagesPerSec: h.ms > 0 ? (meta.config.batchSize * 1000) / h.ms : 0,
+      scalars: h.logitScale === undefined ? {} : { logitScale: h.logitScale },
+    }));
+  // Metrics are the held-out numbers of the data the run was evaluated on: kept only when that is the loaded data.
+  const sameData = meta.dataset === data.name;
+  return { meta, snapshot, origin: run.origin, history, metrics: sameData ? run.metrics.filter((m) => m.step <= meta.step) : [] };
 }
 
 /** What the page is told after an import. */
-export function importNote(meta: CheckpointMeta, steps: number): string {
-  return `imported ${meta.config.objective} weights from ${meta.dataset ?? 'another dataset'} at step ${meta.step}${
+export function importNote(meta: CheckpointMeta, steps: number, origin: RunOrigin = 'browser'): string {
+  return `imported ${meta.config.objective} weights${origin === 'pytorch' ? ' trained in PyTorch' : ''} from ${meta.dataset ?? 'another dataset'} at step ${meta.step}${
     meta.step < steps ? `; training continues to step ${steps}` : `; raise Steps above ${meta.step} to train on`
   } (optimizer moments start afresh)`;
 }

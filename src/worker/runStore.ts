@@ -1,4 +1,5 @@
 import { createStore, del, get, keys, set } from 'idb-keyval';
+import type { RunOrigin } from '../core/checkpoint';
 import type { ObjectiveName, Settings } from '../core/config';
 import type { EvalMetrics } from '../core/evaluate';
 import type { ParamSnapshot } from '../core/params';
@@ -21,6 +22,7 @@ export interface SavedRun {
     vocab?: string[];
     history: StepReport[];
     metrics: EvalMetrics[];
+    origin?: RunOrigin; // absent in saves older than the field: the browser
   }[];
 }
 

@@ -69,7 +69,7 @@ export class SavedRuns {
     if (!this.store || !this.id || !data || runs.runs.length === 0) return;
     try {
       const saved: SavedRun['runs'] = [];
-      for (const r of runs.runs) saved.push({ objective: r.objective, ...(await runs.snapshot(r)), vocab: r.model.tokenizer?.vocab, history: r.history, metrics: r.metrics });
+      for (const r of runs.runs) saved.push({ objective: r.objective, ...(await runs.snapshot(r)), vocab: r.model.tokenizer?.vocab, history: r.history, metrics: r.metrics, origin: r.origin });
       await this.store.save({
         id: this.id,
         name: this.name ?? this.id,

@@ -12,6 +12,7 @@ import type {
   BackendInfo,
   BenchmarkRequest,
   BenchmarkResult,
+  DatasetExport,
   DatasetPreview,
   DatasetSummary,
   EventSink,
@@ -28,6 +29,8 @@ import type {
   TryQuery,
   TryResult,
 } from './protocol';
+import type { ShardLimits } from '../data/webdatasetShards';
+import { buildDatasetExport } from './datasetExport';
 import { buildExport } from './runExport';
 import { importNote, readCheckpoint } from './runImport';
 import { RunLoop } from './runLoop';
@@ -37,7 +40,7 @@ import { SavedRuns } from './savedRuns';
 import { SeedRepeats } from './seedRepeats';
 import type { RunStore } from './runStore';
 import { TryIt } from './tryIt';
-import { Workspace } from './workspace';
+import { HELD_OUT_FRACTION, Workspace } from './workspace';
 
 export interface SessionOptions {
   /** Starts a backend: backends.ts in the worker; tests give their own. */
@@ -262,26 +265,54 @@ export class TrainingSession implements TrainerApi {
     return Comlink.transfer(files, Object.values(files).map((f) => f.buffer as ArrayBuffer));
   }
 
+  async exportDataset(limits?: ShardLimits): Promise<DatasetExport> {
+    const { data, split, graph, config, sources } = this.space;
+    if (!data || !split || !graph) throw new Error('load a dataset before exporting it');
+    let last = 0;
+    const { zip, shards, samples } = await buildDatasetExport({
+      set: data,
+      split,
+      seed: config.seed,
+      heldOutFraction: HELD_OUT_FRACTION,
+      graph,
+      graphSource: config.graph,
+      centreGraph: config.centreGraph,
+      sources,
+      limits,
+      onProgress: (done, total) => {
+        const now = performance.now();
+        if (now - last < 100 && done < total) return;
+        last = now;
+        this.emit({ type: 'dataset-export-progress', done, total });
+      },
+    });
+    const base = (data.name.replace(/[\u2066-\u2069\u200e\u200f]/g, '').replace(/\.zip$/i, '').replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'dataset').slice(0, 80);
+    const note = `dataset export: ${samples} samples (${split.train.length} train, ${split.heldOut.length} held out, ${split.by}) in ${shards} WebDataset shard(s) with dataset.json${graph.vectors ? `, caption vectors of ${graph.kind}` : ''}`;
+    this.emit({ type: 'notice', message: note });
+    return Comlink.transfer({ name: `${base}-webdataset.zip`, zip, note }, [zip.buffer as ArrayBuffer]);
+  }
+
   /** The imported run joins the others (or replaces the one of its objective) at its step; the others go on as they were. */
   async importRun(input: SourceFile[]): Promise<string> {
     const { data, split, config } = this.space;
     if (!data || !split) throw new Error('load a dataset before importing weights: they are evaluated and trained on it');
     // readCheckpoint compares the model settings only; the checkpoint names its own objective.
-    const { meta, snapshot } = await readCheckpoint(input, runConfig(config, OBJECTIVE_NAMES[0]), data);
+    const { meta, snapshot, origin, history, metrics } = await readCheckpoint(input, runConfig(config, OBJECTIVE_NAMES[0]), data);
     await this.loop.pause();
     const objective = meta.config.objective;
     let run;
     try {
-      run = this.runs.restoreRun(objective, { step: meta.step, params: snapshot, vocab: meta.vocab, history: [], metrics: [] });
+      run = this.runs.restoreRun(objective, { step: meta.step, params: snapshot, vocab: meta.vocab, history, metrics, origin });
     } catch (err) {
       throw new CheckpointError(`the weights do not fit a ${objective} model: ${err instanceof Error ? err.message : err}`);
     }
     this.space.setObjectives(this.runs.objectives);
     this.saves.join(objective, data);
     this.loop.setState('paused');
-    await this.reports.evaluate(run);
+    // A run that brings its own held-out metrics of this data (at its step) keeps them; any other is evaluated here.
+    if (!run.metrics.some((m) => m.step === run.trainer.step)) await this.reports.evaluate(run);
     await this.reports.visualise(run, run === this.runs.runs[0]);
-    const note = importNote(meta, config.steps);
+    const note = importNote(meta, config.steps, origin);
     this.emit({ type: 'notice', message: note });
     return note;
   }

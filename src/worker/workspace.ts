@@ -7,6 +7,7 @@ import { Rng } from '../core/rng';
 import { makeShapesSet } from '../data/shapesSet';
 import { type CaptionGraph, targetNeighbours } from '../core/captionGraph';
 import type { RunGround } from './comparison';
+import { type DataSources } from './datasetExport';
 import { loadDataset, unusableSet } from './datasetLoader';
 import { CaptionGraphSource } from './graphSource';
 import type {
@@ -22,7 +23,7 @@ import type {
 } from './protocol';
 import { RunPictures, sampleSet } from './runPictures';
 
-const HELD_OUT_FRACTION = 0.2;
+export const HELD_OUT_FRACTION = 0.2;
 const OBJECTIVES_LIST = OBJECTIVE_NAMES.join(', ');
 
 /** What the workspace asks of the session around a change of data, graph or config that the runs cannot outlive. */
@@ -58,6 +59,8 @@ export class Workspace {
   objectives: ObjectiveName[] = [...DEFAULT_OBJECTIVES];
   readonly pictures = new RunPictures();
   private format: DatasetSummary['format'] = 'generated';
+  /** The files the current data came from (for the dataset export); absent for a generated set. */
+  sources?: DataSources;
   /** Decodes the current data again at another image size (when the model's input size changes). */
   private reloadAtSize?: (imageSize: number) => Promise<unknown>;
   private graphs?: CaptionGraphSource;
@@ -91,7 +94,9 @@ export class Workspace {
   // ---- loading ----
 
   async loadShapes(count: number, imageSize: number, seed: number): Promise<DatasetSummary> {
-    return this.useData(makeShapesSet(count, imageSize, seed), 'generated', (size) => this.loadShapes(count, size, seed));
+    const summary = await this.useData(makeShapesSet(count, imageSize, seed), 'generated', (size) => this.loadShapes(count, size, seed));
+    this.sources = undefined;
+    return summary;
   }
 
   async loadFiles(files: SourceFile[], source: string, opts: LoadOptions): Promise<LoadOutcome> {
@@ -111,6 +116,7 @@ export class Workspace {
     if (!result.set || unusable) return { report: result.report, table: result.table };
     const format = result.report.format === 'none' ? 'generated' : result.report.format;
     const summary = await this.useData(result.set, format, (size) => this.loadFiles(files, source, { ...opts, imageSize: size }));
+    this.sources = { files, format, formatDetail: result.report.formatDetail };
     return { summary, report: result.report, table: result.table };
   }
 

@@ -43,12 +43,12 @@ describe('the page view of the worker events', () => {
   it('is pure: the view it was given is left as it was', () => {
     const before = fold(two);
     const copy = structuredClone(before);
-    fold([step('clip', 4), { type: 'run', objective: 'clip', params: 5, step: 1, history: [report(1)], metrics: [] }, { type: 'runs', objectives: [], params: {} }], before);
+    fold([step('clip', 4), { type: 'run', objective: 'clip', params: 5, step: 1, history: [report(1)], metrics: [], origin: 'browser' }, { type: 'runs', objectives: [], params: {} }], before);
     expect(before).toEqual(copy);
   });
 
   it('replaces one rebuilt run’s curves, cut at its step, and leaves the other runs’ alone', () => {
-    const v = fold([...two, { type: 'run', objective: 'clip', params: 5, step: 2, history: [report(1, 14), report(2, 14)], metrics: [] }]);
+    const v = fold([...two, { type: 'run', objective: 'clip', params: 5, step: 2, history: [report(1, 14), report(2, 14)], metrics: [], origin: 'browser' }]);
     expect(v.histories.clip?.step).toEqual([1, 2]);
     expect(v.histories.xsample?.step).toEqual([1, 2, 3]);
     expect(v.metrics.clip).toEqual([]);
@@ -60,8 +60,9 @@ describe('the page view of the worker events', () => {
   });
 
   it('adds an imported run to the runs there are; a runs event starts every curve afresh', () => {
-    const v = fold([...two, { type: 'run', objective: 'siglip', params: 7, step: 40, history: [], metrics: [metrics(40)] }]);
+    const v = fold([...two, { type: 'run', objective: 'siglip', params: 7, step: 40, history: [], metrics: [metrics(40)], origin: 'pytorch' }]);
     expect(v.objectives).toEqual(['clip', 'xsample', 'siglip']);
+    expect(v.origins).toEqual({ siglip: 'pytorch' }); // the page labels it: trained in PyTorch
     expect(v.params).toEqual({ clip: 5, xsample: 3, siglip: 7 });
     expect(v.histories.clip?.step).toEqual([1, 2, 3]);
     expect(v.metrics.siglip).toEqual([metrics(40)]);
