@@ -91,7 +91,7 @@ export function SeedsPanel({
   return (
     <section className="panel" aria-label="Repeat with seeds" data-testid="seeds-panel">
       <h2>Repeat with seeds</h2>
-      <div className="controls">
+      <div className="controls seeds-controls">
         <label>
           seeds{' '}
           <select value={count} onChange={(e) => setCount(Number(e.target.value))} disabled={active} data-testid="seed-count">

@@ -27,10 +27,10 @@ function layoutProblems(page: Page): Promise<string[]> {
       const r = el.getBoundingClientRect();
       if (r.width > 0 && r.right > width + 0.5) problems.push(`${el.tagName.toLowerCase()}[data-testid=${el.dataset.testid ?? ''}].${String(el.className)} ends at ${r.right.toFixed(0)} px`);
     }
-    const controls = [...document.querySelectorAll<HTMLElement>('.controls > *')].map((e) => e.getBoundingClientRect());
+    const controls = [...document.querySelectorAll<HTMLElement>(".controls[role=toolbar] > *")].map((e) => e.getBoundingClientRect());
     const rowBottom = Math.min(...controls.map((r) => r.bottom));
     if (controls.some((r) => r.top >= rowBottom)) problems.push('the run controls wrap onto a second row');
-    const buttons = [...document.querySelectorAll<HTMLElement>('.controls button')].map((b) => `${b.textContent}: ${b.getBoundingClientRect().height.toFixed(0)}`);
+    const buttons = [...document.querySelectorAll<HTMLElement>(".controls[role=toolbar] button")].map((b) => `${b.textContent}: ${b.getBoundingClientRect().height.toFixed(0)}`);
     if (new Set(buttons.map((b) => b.split(': ')[1])).size > 1) problems.push(`a run-control button's text wraps (heights ${buttons.join(', ')})`);
     return problems.slice(0, 10);
   });

@@ -113,11 +113,23 @@ describe('nothing is lost silently', () => {
   it('says what is happening from the first screen: within 2 s a status line and what the app is, then every phase in words', async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const page = await context.newPage();
-    const t0 = Date.now();
+    // The page itself notes when the status line and the introduction first appear (ms since navigation began), so
+    // the time is the user's, not that of this runner's round trips.
+    await page.addInitScript(() => {
+      const seen: Record<string, number> = {};
+      (window as unknown as { __firstSeen: Record<string, number> }).__firstSeen = seen;
+      new MutationObserver(() => {
+        if (seen.status === undefined && document.querySelector('[data-testid=status] .status-line')) seen.status = performance.now();
+        if (seen.intro === undefined && document.querySelector('[data-testid=intro]')) seen.intro = performance.now();
+      }).observe(document, { childList: true, subtree: true });
+    });
     await page.goto(`${inject('appUrl')}${HASH}`, { waitUntil: 'commit' });
-    await page.waitForSelector('[data-testid=status] .status-line', { timeout: 2000 });
-    await page.waitForSelector('[data-testid=intro]', { timeout: Math.max(1, 2000 - (Date.now() - t0)) });
-    expect(Date.now() - t0).toBeLessThan(2000);
+    await page.waitForSelector('[data-testid=status] .status-line', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=intro]', { timeout: 30_000 });
+    const seen = await page.evaluate(() => (window as unknown as { __firstSeen: Record<string, number> }).__firstSeen);
+    console.log(`first screen: status line at ${seen.status?.toFixed(0)} ms, introduction at ${seen.intro?.toFixed(0)} ms after navigation`);
+    expect(seen.status).toBeLessThan(2000);
+    expect(seen.intro).toBeLessThan(2000);
     expect(await page.textContent('[data-testid=status]')).toMatch(/Starting the training worker|Loading|Encoding|Ready/);
     expect(await page.textContent('[data-testid=intro]')).toMatch(/What to do:/);
     await waitReady(page);
