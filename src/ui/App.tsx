@@ -4,6 +4,7 @@ import type { ObjectiveName, Settings } from '../core/config';
 import { ConfigPanel } from './ConfigPanel';
 import { ConfusionPanel } from './ConfusionPanel';
 import { DatasetPanel, DEMO_NAME, DEMO_URL } from './DatasetPanel';
+import { ErrorBoundary } from './ErrorBoundary';
 import { DEFAULT_CLASS_TEMPLATE } from '../data/formats';
 import { LossChart } from './LossChart';
 import { objectiveSpec } from '../core/registry';
@@ -270,13 +271,18 @@ export function App() {
             </div>
           )}
           {view.dataset ? (
-            <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} seeds={view.seeds} origins={view.origins} />
+            <ErrorBoundary name="The loss chart">
+              <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} seeds={view.seeds} origins={view.origins} />
+            </ErrorBoundary>
           ) : (
             // Plotly builds its first chart after the data has loaded, not while the worker decodes it: both at
             // once on two cores make that chart's cold first draw a long task.
             <div className="plot placeholder">The loss of every run appears here once a dataset has loaded.</div>
           )}
-          <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} origins={view.origins} />
+          <ErrorBoundary name="The metrics">
+            <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} origins={view.origins} />
+          </ErrorBoundary>
+          <ErrorBoundary name="Repeat with seeds">
           <SeedsPanel
             seeds={view.seeds}
             sessionSeed={config.seed}
@@ -288,7 +294,10 @@ export function App() {
             resumeSeeds={actions.resumeSeeds}
             cancelSeeds={actions.cancelSeeds}
           />
-          <ConfusionPanel metrics={view.metrics} dataset={view.dataset} />
+          </ErrorBoundary>
+          <ErrorBoundary name="The confusion matrices">
+            <ConfusionPanel metrics={view.metrics} dataset={view.dataset} />
+          </ErrorBoundary>
           <ExportPanel
             objectives={view.objectives}
             steps={Object.fromEntries(view.objectives.map((o) => [o, view.histories[o]?.last?.step ?? 0]))}
@@ -306,9 +315,15 @@ export function App() {
           />
         </section>
         <section className="right">
-          <TryItPanel key={`try-${view.generation}`} objectives={view.objectives} imageSize={view.dataset?.imageSize ?? config.model.imageSize} pick={pick} ask={actions.tryIt} />
-          <HeatmapPanel probe={view.probe} viz={view.viz} objectives={view.objectives} klHistory={view.klHistory} totalSteps={chartSteps} />
-          <ProjectionPanel key={view.generation} onPick={pickSample} probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
+          <ErrorBoundary name="Try it">
+            <TryItPanel key={`try-${view.generation}`} objectives={view.objectives} imageSize={view.dataset?.imageSize ?? config.model.imageSize} pick={pick} ask={actions.tryIt} />
+          </ErrorBoundary>
+          <ErrorBoundary name="The heatmaps">
+            <HeatmapPanel probe={view.probe} viz={view.viz} objectives={view.objectives} klHistory={view.klHistory} totalSteps={chartSteps} />
+          </ErrorBoundary>
+          <ErrorBoundary name="The projection">
+            <ProjectionPanel key={view.generation} onPick={pickSample} probe={view.probe} viz={view.viz} objectives={view.objectives} fetchEmbeddings={actions.embeddings} running={running} />
+          </ErrorBoundary>
         </section>
       </main>
     </div>
