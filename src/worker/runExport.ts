@@ -1,5 +1,6 @@
 import { strToU8 } from 'fflate';
 import { CHECKPOINT_FORMAT, encodeSafetensors, exportTfjs, timmKwargs, toTimmTensors } from '../core/checkpoint';
+import { runAugment } from '../core/config';
 import { type ImageSet, labelName } from '../core/dataset';
 import { embedSet, type EvalMetrics } from '../core/evaluate';
 import { historyCsv, metadataTsv, metricsCsv, pointsCsv, projectorConfig, spriteGrid, vectorsTsv } from '../core/exportFiles';
@@ -37,7 +38,7 @@ model.safetensors                The image tower under timm's ViT names and layo
     embedding = F.normalize(model(x), dim=-1)  # the app's image embedding (what the losses compare)
     features = model.forward_head(model.forward_features(x), pre_logits=True)  # the pooled features of k-NN and the probe
 
-config.json                      The run's config, the timm arguments above and the dataset.
+config.json                      The run's config, the augmentation it trained with, the timm arguments above and the dataset.
 history.csv / history.json       Loss, learning rate and step time of every step.
 metrics.csv / metrics.json       Held-out metrics at every evaluation.
 projector/                       vectors.tsv, metadata.tsv, sprite.png and projector_config.pbtxt for
@@ -113,6 +114,7 @@ export async function buildExport(args: {
       objective: cfg.objective,
       step,
       config: cfg,
+      augmentation: { recipe: cfg.augmentRecipe, ...runAugment(cfg) }, // what the run trained with (config.augment is the session's)
       timm: { class: 'timm.models.vision_transformer.VisionTransformer', kwargs: timmKwargs(cfg.model), input: INPUT_NOTE },
       dataset: args.dataset,
       backend: args.backend,
