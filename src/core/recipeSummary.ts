@@ -29,7 +29,7 @@ export function runRecipes(settings: Settings, objectives: readonly ObjectiveNam
     const spec = objectiveSpec(objective);
     const cfg = runConfig(settings, objective, spec.recipe);
     const augment = runAugment(cfg);
-    const name = cfg.augmentRecipe === 'open_clip' ? 'open_clip' : "the session's";
+    const name = cfg.augmentRecipe === 'open_clip' ? 'open_clip' : "the session's (below)";
     const why = settings.sameAugment ? 'same augmentation for every run is on: the strictly controlled comparison' : spec.recipeWhy;
     return { objective, recipe: cfg.augmentRecipe, augment, text: `${name}: ${describeAugment(augment)}`, why };
   });

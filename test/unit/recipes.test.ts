@@ -45,7 +45,7 @@ describe('a recipe per objective', () => {
     const [clip, xsample] = runRecipes(DEFAULT_SETTINGS, ['clip', 'xsample']);
     expect(clip.text).toBe('open_clip: crops of 90–100% of the area, no flip, no colour jitter');
     expect(clip.why).toMatch(/what CLIP is trained with/);
-    expect(xsample.text).toBe("the session's: crops of 50–100% of the area, flip 0.5, colour jitter 0.2");
+    expect(xsample.text).toBe("the session's (below): crops of 50–100% of the area, flip 0.5, colour jitter 0.2");
     expect(xsample.why).toMatch(/X-CLR/);
     const same = runRecipes({ ...DEFAULT_SETTINGS, sameAugment: true }, ['clip', 'xsample']);
     expect(same.map((r) => r.text)).toEqual([xsample.text, xsample.text]);

@@ -12,7 +12,7 @@ export const clip = defineObjective({
   scalars: [clipLogitScale()],
   defaultOn: true,
   recipe: { augmentRecipe: 'open_clip' },
-  recipeWhy: "open_clip's training transform (crops of 90-100% of the image, no flip, no colour jitter), what CLIP is trained with",
+  recipeWhy: "what CLIP is trained with (open_clip's training transform)",
   loss: (x) => x.losses.clipLoss(x.embedImages(x.views[0]), x.embedCaptions(x.captions), theta(x)),
   afterStep: clampLogitScale,
 });

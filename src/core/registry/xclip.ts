@@ -12,7 +12,7 @@ export const xclip = defineObjective({
   scalars: [clipLogitScale()],
   defaultOn: false,
   recipe: { augmentRecipe: 'open_clip' },
-  recipeWhy: "CLIP's (open_clip's transform): it is CLIP with soft targets, so that against CLIP only the targets differ",
+  recipeWhy: "CLIP's, so that against CLIP only the targets differ",
   loss: (x) => x.losses.xClipLoss(x.embedImages(x.views[0]), x.embedCaptions(x.captions), theta(x), x.graph(), x.cfg.tauS),
   afterStep: clampLogitScale,
 });

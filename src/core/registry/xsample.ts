@@ -12,6 +12,6 @@ export const xsample = defineObjective({
   scalars: [],
   defaultOn: true,
   recipe: {},
-  recipeWhy: 'SimCLR-style (the session’s augmentation), as X-CLR trains its image–image loss on two such views',
+  recipeWhy: 'what X-CLR trains its two views with (SimCLR-style)',
   loss: (x) => x.losses.xSampleLoss(twoViewEmbeddings(x), x.losses.twoViewGraph(x.graph()), x.cfg.tau, x.cfg.tauS),
 });
