@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ObjectiveName, Settings } from '../core/config';
 import { OBJECTIVES } from '../core/registry';
 import { type Field, fieldName, FIELDS, getField, type NumberField, setField } from '../core/settingsTable';
+import { MeasuredNote } from './MeasuredNote';
 import { RecipePanel } from './RecipePanel';
 
 interface Props {
@@ -33,6 +34,7 @@ export function ConfigPanel({ config, objectives, disabled, errors, onChange, on
           </label>
         ))}
       </fieldset>
+      <MeasuredNote config={config} disabled={disabled} onPreset={(c) => onChange(c, ['clip', 'xsample'])} />
       <h2>Caption graph (X-Sample targets)</h2>
       <fieldset disabled={disabled} className="graph">
         {fields('graph')}
