@@ -38,6 +38,9 @@ describe('taking results away', () => {
     const config = JSON.parse(text('config.json'));
     expect(config.objective).toBe('xsample');
     expect(config.timm.kwargs.embed_dim).toBe(16);
+    // The run's augmentation recipe and the numbers it trained with (X-Sample: the session's, SimCLR-style).
+    expect(config.config.augmentRecipe).toBe('session');
+    expect(config.augmentation).toEqual({ recipe: 'session', minCropScale: 0.5, flipProb: 0.5, brightness: 0.2, contrast: 0.2, saturation: 0.2 });
     expect(JSON.parse(text('model.json')).userDefinedMetadata.step).toBe(20);
 
     // Import into a fresh page: the run comes back at its step and is evaluated on the loaded data.
