@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { DEFAULT_SETTINGS, type ObjectiveName, type TrainConfig } from '../src/core/config';
+import { DEFAULT_SETTINGS, type ObjectiveName, type TrainConfig, withDefaults } from '../src/core/config';
 import { validateConfig } from '../src/core/settingsTable';
 import { setSize } from '../src/core/dataset';
 import { installWasmMatMul } from '../src/core/kernels/wasmMatMul';
@@ -122,13 +122,12 @@ async function activate(name: string): Promise<boolean> {
 }
 
 function benchConfig(args: NodeBenchArgs, objective: ObjectiveName): TrainConfig {
-  return {
-    ...DEFAULT_SETTINGS,
+  return withDefaults({
     objective,
     batchSize: args.batch,
     steps: args.steps + 3, // 2 warm-ups, the timed steps and the profiled one
     model: { ...DEFAULT_SETTINGS.model, imageSize: args.image, patchSize: args.patch, width: args.width, depth: args.depth, heads: args.heads, textWidth: args.textWidth },
-  };
+  });
 }
 
 async function runOne(args: NodeBenchArgs, backend: NodeBenchBackend, objective: ObjectiveName, start: BackendStart): Promise<RunResult> {

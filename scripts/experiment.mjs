@@ -2,7 +2,7 @@
 //   --graph encoder|labels|tfidf|FILE --out results.json`
 // Every other `--key value` is a setting of the app's settings table (src/core/settingsTable.ts), with the key of
 // the URL hash (kebab-case works too): --batch 32 --lr 0.001 --tau-s 0.1 --width 64 --depth 2 --eval-every 100
-// --centre 1 ... (defaults: the app's, except --steps 200 and --eval-every 100). The page checks them: an unknown
+// --centre 1 --same-aug 1 --t-from-tau 1 ... (defaults: the app's, except --steps 200 and --eval-every 100). The page checks them: an unknown
 // key or a value out of range stops the run with a message naming it and what it allows.
 // With several seeds (--seeds; --seed S is one), every objective trains on every seed (the same seeds for each, so
 // the same batches and initial weights), and the table gives per metric the mean, the sample standard deviation and

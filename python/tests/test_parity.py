@@ -1,5 +1,8 @@
 """PyTorch vs TensorFlow.js: the same initial weights, batch and augmentation give the same loss and the same weights
-after each of 3 AdamW steps, for every objective.
+after each of 3 AdamW steps, for every objective; and from the same settings Python picks the same augmentation
+recipe, draws the same augmentation plans and starts CLIP's logit scale at the same value. Besides one case per
+objective at the defaults (CLIP, SigLIP and xclip on open_clip's recipe, X-Sample and SimCLR on the session's), CLIP
+with "same augmentation for every run" and CLIP with its logit scale starting at 1/tau.
 
 The fixture is written by the TypeScript unit test test/unit/pythonParity.test.ts (tfjs's WASM backend) into
 $PARITY_FIXTURE_DIR (default <tmpdir>/xsp-parity); `npm test` runs that suite first. Where it is missing, this test
@@ -17,13 +20,15 @@ import tempfile
 import pytest
 import torch
 
-from xsample_playground.augment import apply_augment
+from xsample_playground.augment import apply_augment, plan_augment
+from xsample_playground.config import run_augment, run_config, with_defaults
 from xsample_playground.model import ContrastiveModel
 from xsample_playground.optim import AdamW, learning_rate
+from xsample_playground.rng import aug_rng
 from xsample_playground.tokenizer import Tokenizer
 from xsample_playground.train import batch_loss
 
-OBJECTIVES = ["clip", "xsample", "siglip", "simclr", "xclip"]
+CASES = ["clip", "xsample", "siglip", "simclr", "xclip", "clip-same-augment", "clip-t-from-tau"]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURE_DIR = os.environ.get("PARITY_FIXTURE_DIR") or os.path.join(tempfile.gettempdir(), "xsp-parity")
 LOSS_TOL = 1e-4
@@ -32,8 +37,8 @@ WEIGHT_TOL = 1e-4
 ERRORS = {}
 
 
-def fixture(objective):
-    path = os.path.join(FIXTURE_DIR, f"{objective}.json")
+def fixture(name):
+    path = os.path.join(FIXTURE_DIR, f"{name}.json")
     if not os.path.exists(path):
         npx = shutil.which("npx")
         if not npx or not os.path.isdir(os.path.join(ROOT, "node_modules")):
@@ -60,9 +65,27 @@ def max_diff(model, snapshot):
     return worst, where
 
 
-@pytest.mark.parametrize("objective", OBJECTIVES)
-def test_same_loss_and_weights_as_tfjs(objective):
-    fx = fixture(objective)
+@pytest.mark.parametrize("name", CASES)
+def test_same_recipe_and_plans_as_tfjs(name):
+    fx = fixture(name)
+    cfg = fx["config"]
+    settings = with_defaults({k: v for k, v in cfg.items() if k not in ("objective", "augmentRecipe")})
+    own = run_config(settings, fx["objective"])
+    assert own["augmentRecipe"] == cfg["augmentRecipe"], f"{name}: Python picks recipe {own['augmentRecipe']}"
+    n = len(fx["indices"])
+    rng = aug_rng(own["seed"])
+    plans = [plan_augment(n, rng, run_augment(own)) for _ in range(2)][: len(fx["plans"])]
+    for view, (mine, ref) in enumerate(zip(plans, fx["plans"])):
+        for key in ("brightness", "contrast", "saturation"):
+            assert max(abs(a - b) for a, b in zip(mine[key], ref[key])) <= 1e-6, f"{name} view {view}: {key} differs"
+        worst = max(abs(a - b) for box, rbox in zip(mine["boxes"], ref["boxes"]) for a, b in zip(box, rbox))
+        assert worst <= 1e-12, f"{name} view {view}: crop boxes differ by {worst}"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_same_loss_and_weights_as_tfjs(name):
+    fx = fixture(name)
+    objective = fx["objective"]
     cfg = fx["config"]
     vocab = fx["vocab"]
     model = ContrastiveModel(cfg, len(vocab) if vocab else 0)
@@ -107,5 +130,5 @@ def test_same_loss_and_weights_as_tfjs(objective):
         errs[f"step{step + 1}"] = {"loss": loss_err, "weights": w_err, "worst": w_where}
         assert loss_err <= LOSS_TOL * max(1, abs(ref["loss"])), f"step {step + 1}: loss {loss.item()} vs tfjs {ref['loss']}"
         assert w_err <= WEIGHT_TOL, f"step {step + 1}: {w_where} differs by {w_err}"
-    ERRORS[objective] = errs
-    print(f"\n{objective}: {json.dumps(errs)}")
+    ERRORS[name] = errs
+    print(f"\n{name}: {json.dumps(errs)}")

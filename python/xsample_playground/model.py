@@ -10,7 +10,7 @@ import math
 import torch
 import torch.nn as nn
 
-from .config import uses_text_tower
+from .config import clip_init_log_scale, uses_text_tower
 from .rng import text_rng, visual_rng
 from .tokenizer import PAD
 
@@ -170,7 +170,7 @@ class ContrastiveModel(nn.Module):
         if uses_text_tower(objective):
             self.text = TextTower(cfg["model"], vocab_size)
         if objective in ("clip", "xclip"):
-            self.logit_scale = nn.Parameter(torch.tensor(CLIP_INIT_LOG_SCALE, dtype=torch.float32))
+            self.logit_scale = nn.Parameter(torch.tensor(clip_init_log_scale(cfg, CLIP_INIT_LOG_SCALE), dtype=torch.float32))
         if objective == "siglip":
             self.logit_scale = nn.Parameter(torch.tensor(math.log(SIGLIP_INIT_SCALE), dtype=torch.float32))
             self.logit_bias = nn.Parameter(torch.tensor(SIGLIP_INIT_BIAS, dtype=torch.float32))

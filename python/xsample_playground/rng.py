@@ -59,6 +59,7 @@ def text_rng(seed):
 
 
 def aug_rng(seed):
+    """The augmentation plans' stream (the app's augmentRng); caption choices have their own, seed * 4."""
     return Rng(seed * 4 + 3)
 
 

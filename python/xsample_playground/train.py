@@ -11,7 +11,6 @@ gradients are summed across ranks. So K processes with B/K images each compute t
 with B images. Writes RUN_DIR/<objective>.zip in the app's export layout.
 """
 import argparse
-import copy
 import json
 import os
 import sys
@@ -22,7 +21,7 @@ import torch.distributed as dist
 
 from . import objectives as O
 from .augment import apply_augment, plan_augment, slice_plan
-from .config import DEFAULT_CONFIG, OBJECTIVES, load_config, uses_graph, uses_text_tower, with_defaults
+from .config import DEFAULT_CONFIG, OBJECTIVES, load_config, run_augment, run_config, uses_graph, uses_text_tower, with_defaults
 from .data import build_graph, load_shards
 from .evaluate import evaluate_run
 from .export import json_safe, read_run, run_files, write_zip
@@ -132,12 +131,13 @@ def train_objective(cfg, data, graph, dctx, init=None, log=print, split=None):
     opt = AdamW(named, model.decayed(), cfg["beta1"], cfg["beta2"], cfg["eps"], cfg["weightDecay"])
     params = [p for _, p in named]
     arng = aug_rng(cfg["seed"])
+    augment = run_augment(cfg)
     history, metrics = [], []
     for step in range(cfg["steps"]):
         t0 = time.perf_counter()
         indices = sampler.next()
-        # Two views are always drawn, so that one-view and two-view objectives see the same random streams.
-        plans = [plan_augment(len(indices), arng, cfg["augment"]) for _ in range(2)][: model.views]
+        # Two views are always drawn (from the run's own augmentation stream, in its recipe), as in the app.
+        plans = [plan_augment(len(indices), arng, augment) for _ in range(2)][: model.views]
         mine = indices[rank * per:(rank + 1) * per]
         images = data.images(mine).to(dev)
         ids = None
@@ -243,8 +243,7 @@ def main(argv=None):
             print(f"{len(data)} samples from {a.data}, {how}; graph {graph.kind}; {dctx.world} process(es) on {dctx.device}; global batch {cfg0['batchSize']}")
         results = {}
         for o in objectives:
-            cfg = copy.deepcopy(cfg0)
-            cfg["objective"] = o
+            cfg = run_config(cfg0, o)  # the objective's augmentation recipe, unless the config says sameAugment
             model, history, tok, metrics = train_objective(cfg, data, graph, dctx, init, split=split)
             if dctx.rank == 0:
                 path = os.path.join(a.out, f"{o}.zip")

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { describeIssues, finite, firstNonFinite, int, parseJson, parseWith } from '../data/validation';
-import { type BackendChoice, DEFAULT_SETTINGS, type GraphSource, type ModelConfig, type ObjectiveName, type TrainConfig, withDefaults } from './config';
+import { AUGMENT_RECIPES, type BackendChoice, DEFAULT_SETTINGS, type GraphSource, type ModelConfig, type ObjectiveName, type TrainConfig, withDefaults } from './config';
 import { OBJECTIVE_NAMES } from './registry';
 import { validateConfig } from './settingsTable';
 import type { ParamSnapshot } from './params';
@@ -75,7 +75,10 @@ function sectionSchema(defaults: object, special: Record<string, v.GenericSchema
 
 /** The shape of a TrainConfig: no unknown key, every value of its type; ranges are validateConfig's. */
 const ConfigShape = v.strictObject({
-  ...sectionSchema({ ...DEFAULT_SETTINGS, objective: OBJECTIVES[0] }, { objective: v.picklist(OBJECTIVES), graph: v.picklist(GRAPHS), backend: v.picklist(BACKENDS) }),
+  ...sectionSchema(
+    { ...DEFAULT_SETTINGS, objective: OBJECTIVES[0], augmentRecipe: AUGMENT_RECIPES[0] },
+    { objective: v.picklist(OBJECTIVES), graph: v.picklist(GRAPHS), backend: v.picklist(BACKENDS), augmentRecipe: v.picklist(AUGMENT_RECIPES) },
+  ),
   model: v.optional(v.strictObject(sectionSchema(DEFAULT_SETTINGS.model))),
   augment: v.optional(v.strictObject(sectionSchema(DEFAULT_SETTINGS.augment))),
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_OBJECTIVES, type ObjectiveName } from './registry';
+import { DEFAULT_OBJECTIVES, isObjectiveName, objectiveSpec, type ObjectiveName, type Recipe } from './registry';
 
 /**
  * The settings and their defaults. The session's settings (Settings) are shared by every run of a comparison; one
@@ -32,6 +32,24 @@ export interface AugmentConfig {
   saturation: number; // saturation factor drawn from [1 - s, 1 + s]
 }
 
+/**
+ * The augmentation recipes a run can train with: 'open_clip' is open_clip's training transform (RandomResizedCrop
+ * with scale (0.9, 1) and ratio (3/4, 4/3), no flip, no colour jitter), what CLIP and SigLIP were trained with;
+ * 'session' is the session's augmentation settings (Settings.augment: SimCLR-style by default, crops of 0.5-1 of
+ * the area, flips and colour jitter), what SimCLR and X-Sample (X-CLR) were trained with.
+ */
+export const AUGMENT_RECIPES = ['open_clip', 'session'] as const;
+export type AugmentRecipeName = (typeof AUGMENT_RECIPES)[number];
+
+/** open_clip's image_transform(is_train=True) in this app's terms (its crop ratio (3/4, 4/3) is randomCropBox's). */
+export const OPEN_CLIP_AUGMENT: AugmentConfig = {
+  minCropScale: 0.9,
+  flipProb: 0,
+  brightness: 0,
+  contrast: 0,
+  saturation: 0,
+};
+
 /** The session's settings: what every run of a comparison shares. */
 export interface Settings {
   batchSize: number; // images per step (X-Sample and SimCLR see 2 views of each)
@@ -54,7 +72,9 @@ export interface Settings {
   vizEvery: number; // steps between two updates of the heatmaps and projections
   probeSize: number; // held-out samples in the heatmaps' probe batch
   model: ModelConfig;
-  augment: AugmentConfig;
+  augment: AugmentConfig; // the session's augmentation: the two-view objectives', and every run's with sameAugment
+  sameAugment: boolean; // every run trains with the session's augmentation (the strictly controlled comparison)
+  clipScaleFromTau: boolean; // CLIP's (and xclip's) logit scale t starts at 1/tau instead of open_clip's 1/0.07
 }
 
 export const DEFAULT_MODEL: ModelConfig = {
@@ -78,9 +98,10 @@ export const DEFAULT_AUGMENT: AugmentConfig = {
   saturation: 0.2,
 };
 
-/** One run's config: the session's settings and the objective it trains. */
+/** One run's config: the session's settings, the objective it trains and the augmentation recipe it uses. */
 export interface TrainConfig extends Settings {
   objective: ObjectiveName;
+  augmentRecipe: AugmentRecipeName;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -105,28 +126,45 @@ export const DEFAULT_SETTINGS: Settings = {
   probeSize: 48,
   model: DEFAULT_MODEL,
   augment: DEFAULT_AUGMENT,
+  sameAugment: false,
+  clipScaleFromTau: false,
 };
 
-/** A run's config from the defaults and some changes (without an objective, the first default one). */
+/**
+ * A run's config from the defaults and some changes (without an objective, the first default one; without an
+ * augmentation recipe, the one its objective and sameAugment give).
+ */
 export function withDefaults(partial: DeepPartial<TrainConfig> = {}): TrainConfig {
-  return {
+  const settings: Settings = {
     ...DEFAULT_SETTINGS,
-    objective: DEFAULT_OBJECTIVES[0],
-    ...(partial as Partial<TrainConfig>),
+    ...(partial as Partial<Settings>),
     model: { ...DEFAULT_MODEL, ...(partial.model ?? {}) },
     augment: { ...DEFAULT_AUGMENT, ...(partial.augment ?? {}) },
   };
+  const objective = partial.objective ?? DEFAULT_OBJECTIVES[0];
+  const recipe = isObjectiveName(objective) ? objectiveSpec(objective).recipe : {};
+  const cfg = runConfig(settings, objective, recipe);
+  return partial.augmentRecipe === undefined ? cfg : { ...cfg, augmentRecipe: partial.augmentRecipe };
 }
 
-/** The session's part of a config (a run's config, or settings with a stray objective, lose it). */
+/** The session's part of a config (a run's config, or settings with a stray objective or recipe, lose them). */
 export function sessionSettings(config: Settings): Settings {
-  const { objective: _, ...settings } = config as TrainConfig;
+  const { objective: _, augmentRecipe: __, ...settings } = config as TrainConfig;
   return settings;
 }
 
-/** One run's config: the session's settings with the objective's recipe over them. */
-export function runConfig(settings: Settings, objective: ObjectiveName, recipe: Partial<Settings> = {}): TrainConfig {
-  return { ...sessionSettings(settings), ...recipe, objective };
+/**
+ * One run's config: the session's settings with the objective's recipe over them. The recipe's augmentation applies
+ * unless the session says "same augmentation for every run" (sameAugment), when every run uses the session's.
+ */
+export function runConfig(settings: Settings, objective: ObjectiveName, recipe: Recipe = {}): TrainConfig {
+  const { augmentRecipe = 'session', ...overrides } = recipe;
+  return { ...sessionSettings(settings), ...overrides, objective, augmentRecipe: settings.sameAugment ? 'session' : augmentRecipe };
+}
+
+/** The augmentation a run trains with: its recipe's. */
+export function runAugment(cfg: TrainConfig): AugmentConfig {
+  return cfg.augmentRecipe === 'open_clip' ? OPEN_CLIP_AUGMENT : cfg.augment;
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };

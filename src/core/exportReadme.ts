@@ -64,7 +64,8 @@ model.json + model.weights.bin   The weights of every tower in TensorFlow.js's w
                                  no model topology in it (modelTopology is null), so tf.loadLayersModel and
                                  tf.loadGraphModel cannot run it: outside the app use image_encoder.onnx or
                                  model.safetensors.
-config.json                      The run's origin (browser or pytorch), config, the timm arguments above and the dataset.
+config.json                      The run's origin (browser or pytorch), config, the augmentation it trained with, the timm
+                                 arguments above and the dataset.
 history.csv / history.json       Loss, learning rate and step time of every step.
 metrics.csv / metrics.json       Held-out metrics at every evaluation.
 seeds.json                       After "Repeat with n seeds": this objective's final metrics on every seed.

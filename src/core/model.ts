@@ -64,7 +64,7 @@ export class ContrastiveModel implements TrainableModel {
       this.tokenizer = vocab ? new Tokenizer(vocab) : Tokenizer.fromCaptions(captions);
       initTextTower(this.params, m, this.tokenizer.size, textRng(seed));
     }
-    for (const s of this.spec.scalars) this.params.addValues(s.param, [], new Float32Array([s.init(losses)]));
+    for (const s of this.spec.scalars) this.params.addValues(s.param, [], new Float32Array([s.init(losses, cfg)]));
     if (this.spec.usesGraph && !graph) throw new Error(`${objective} needs a caption graph`);
     this.views = this.spec.views;
   }

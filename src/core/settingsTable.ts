@@ -10,7 +10,7 @@ import type { AugmentConfig, ModelConfig, Settings } from './config';
 type Path = readonly [Exclude<keyof Settings, 'model' | 'augment'>] | readonly ['model', keyof ModelConfig] | readonly ['augment', keyof AugmentConfig];
 
 interface Panel {
-  section: 'graph' | 'training';
+  section: 'graph' | 'training' | 'recipes';
   label: string;
   hint: string;
   step?: number; // of a number input
@@ -28,6 +28,7 @@ export type Field = NumberField | (Common & { kind: 'bool' }) | (Common & { kind
 const int = (key: string, path: Path, lo: number, hi: number, panel?: Panel): Field => ({ key, path, kind: 'int', range: [lo, hi], panel });
 const real = (key: string, path: Path, lo: number, hi: number, panel?: Panel): Field => ({ key, path, kind: 'real', range: [lo, hi], panel });
 const train = (label: string, hint: string, step = 1): Panel => ({ section: 'training', label, hint, step });
+const recipes = (label: string, hint: string, step = 0.05): Panel => ({ section: 'recipes', label, hint, step });
 const MANY = 100000;
 
 export const FIELDS: readonly Field[] = [
@@ -77,11 +78,23 @@ export const FIELDS: readonly Field[] = [
   int('textWidth', ['model', 'textWidth'], 8, 512),
   int('textDepth', ['model', 'textDepth'], 1, 12),
   int('maxTokens', ['model', 'maxTokens'], 1, 77),
-  real('minCrop', ['augment', 'minCropScale'], 0.05, 1),
-  real('flip', ['augment', 'flipProb'], 0, 1),
-  real('brightness', ['augment', 'brightness'], 0, 1),
-  real('contrast', ['augment', 'contrast'], 0, 1),
-  real('saturation', ['augment', 'saturation'], 0, 1),
+  {
+    key: 'sameAug',
+    path: ['sameAugment'],
+    kind: 'bool',
+    panel: recipes('Same augmentation for every run', "every run trains with the session's augmentation below: the strictly controlled comparison"),
+  },
+  {
+    key: 'tFromTau',
+    path: ['clipScaleFromTau'],
+    kind: 'bool',
+    panel: recipes("CLIP's t starts at X-Sample's 1/τ", "CLIP's (and xclip's) learnable logit scale starts at 1/τ instead of open_clip's 1/0.07"),
+  },
+  real('minCrop', ['augment', 'minCropScale'], 0.05, 1, recipes('Crop min area', "session's augmentation: random resized crops keep this fraction of the area or more")),
+  real('flip', ['augment', 'flipProb'], 0, 1, recipes('Flip', "session's augmentation: probability of a horizontal flip")),
+  real('brightness', ['augment', 'brightness'], 0, 1, recipes('Brightness', "session's augmentation: shift drawn from [-b, b]")),
+  real('contrast', ['augment', 'contrast'], 0, 1, recipes('Contrast', "session's augmentation: factor drawn from [1 - c, 1 + c]")),
+  real('saturation', ['augment', 'saturation'], 0, 1, recipes('Saturation', "session's augmentation: factor drawn from [1 - s, 1 + s]")),
 ];
 
 const BY_KEY: ReadonlyMap<string, Field> = new Map(FIELDS.map((f) => [f.key, f]));

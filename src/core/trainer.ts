@@ -1,5 +1,5 @@
 import { planAugment } from './augment';
-import type { TrainConfig } from './config';
+import { runAugment, type TrainConfig } from './config';
 import { BatchSampler, imageBatch, type ImageSet } from './dataset';
 import type { TrainableModel } from './model';
 import { AdamW, learningRate } from './optimizer';
@@ -35,6 +35,18 @@ export interface QueuedStep {
   report: Promise<StepReport>;
 }
 
+/**
+ * The random streams of a run besides the sampler's (seed ^ 0xba7c4) and the weights' (seed * 4 + 1, + 2): the
+ * augmentation plans on seed * 4 + 3 (as before recipes, so a single-caption set with the same augmentation for
+ * every run trains as it did) and the caption choices on seed * 4.
+ */
+export function augmentRng(seed: number): Rng {
+  return new Rng(seed * 4 + 3);
+}
+export function captionRng(seed: number): Rng {
+  return new Rng(seed * 4);
+}
+
 /** What one step trains on: the images' indices, one caption each, and the random numbers of every view. */
 export interface Batch {
   indices: Int32Array;
@@ -51,6 +63,7 @@ export interface Batch {
 export class Trainer {
   readonly sampler: BatchSampler;
   readonly optimizer: AdamW;
+  private readonly captionRng: Rng;
   private readonly augRng: Rng;
   private pending?: Batch;
   private fault?: Error;
@@ -64,7 +77,8 @@ export class Trainer {
     trainIndices: Int32Array,
   ) {
     this.sampler = new BatchSampler(trainIndices, cfg.batchSize, cfg.seed);
-    this.augRng = new Rng(cfg.seed * 4 + 3);
+    this.captionRng = captionRng(cfg.seed);
+    this.augRng = augmentRng(cfg.seed);
     this.optimizer = new AdamW(model.params, cfg);
   }
 
@@ -74,14 +88,17 @@ export class Trainer {
 
   /**
    * Draws the next batch: indices, one caption per image (a random one where images have several) and the random
-   * numbers of every view. Deterministic in the seed, and the same for every model whatever it uses.
+   * numbers of every view. The indices and captions are deterministic in the seed and the same for every run
+   * whatever its objective or augmentation recipe: each comes from a stream of its own, and the augmentation
+   * (whose number of draws depends on the recipe: a crop is redrawn until it fits) from a third.
    */
   nextBatch(): Batch {
     const indices = this.sampler.next();
     const all = this.data.allCaptions;
-    const captions = Array.from(indices, (i) => (all && all[i].length > 1 ? all[i][this.augRng.int(all[i].length)] : this.data.captions[i]));
-    // Two views are always drawn, so that the random streams of one-view and two-view objectives stay aligned.
-    const views = [0, 1].map(() => planAugment(indices.length, this.augRng, this.cfg.augment)).slice(0, this.model.views);
+    const captions = Array.from(indices, (i) => (all && all[i].length > 1 ? all[i][this.captionRng.int(all[i].length)] : this.data.captions[i]));
+    // Two views are always drawn, so that one-view and two-view runs of the same recipe get the same first view.
+    const augment = runAugment(this.cfg);
+    const views = [0, 1].map(() => planAugment(indices.length, this.augRng, augment)).slice(0, this.model.views);
     return { indices, captions, views };
   }
 

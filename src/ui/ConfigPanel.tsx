@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { ObjectiveName, Settings } from '../core/config';
 import { OBJECTIVES } from '../core/registry';
 import { type Field, fieldName, FIELDS, getField, type NumberField, setField } from '../core/settingsTable';
+import { MeasuredNote } from './MeasuredNote';
+import { RecipePanel } from './RecipePanel';
 
 interface Props {
   config: Settings;
@@ -17,7 +19,7 @@ export function ConfigPanel({ config, objectives, disabled, errors, onChange, on
   const [fileNote, setFileNote] = useState<string>();
   const toggle = (o: ObjectiveName) =>
     onChange(config, objectives.includes(o) ? objectives.filter((x) => x !== o) : OBJECTIVES.map((x) => x.name).filter((x) => x === o || objectives.includes(x)));
-  const fields = (section: 'graph' | 'training') =>
+  const fields = (section: 'graph' | 'training' | 'recipes') =>
     FIELDS.filter((f) => f.panel?.section === section).map((f) => (
       <SettingField key={f.key} field={f} value={getField(config, f)} onValue={(v) => onChange(setField(config, f, v), objectives)} />
     ));
@@ -32,6 +34,7 @@ export function ConfigPanel({ config, objectives, disabled, errors, onChange, on
           </label>
         ))}
       </fieldset>
+      <MeasuredNote config={config} disabled={disabled} onPreset={(c) => onChange(c, ['clip', 'xsample'])} />
       <h2>Caption graph (X-Sample targets)</h2>
       <fieldset disabled={disabled} className="graph">
         {fields('graph')}
@@ -56,6 +59,11 @@ export function ConfigPanel({ config, objectives, disabled, errors, onChange, on
       <fieldset disabled={disabled} className="fields">
         {fields('training')}
       </fieldset>
+      <RecipePanel config={config} objectives={objectives}>
+        <fieldset disabled={disabled} className="fields recipes">
+          {fields('recipes')}
+        </fieldset>
+      </RecipePanel>
       {errors.length > 0 && (
         <ul className="errors" role="alert" data-testid="config-errors">
           {errors.map((e) => (

@@ -1,6 +1,7 @@
 import { strToU8 } from 'fflate';
 import { version } from '../../package.json';
 import { CHECKPOINT_FORMAT, encodeSafetensors, exportTfjs, timmKwargs, toTimmTensors } from '../core/checkpoint';
+import { runAugment } from '../core/config';
 import { type ImageSet, labelName } from '../core/dataset';
 import { embedSet, type EvalMetrics } from '../core/evaluate';
 import { exportReadme, TIMM_INPUT_NOTE } from '../core/exportReadme';
@@ -86,6 +87,7 @@ export async function buildExport(args: {
       objective: cfg.objective,
       step,
       config: cfg,
+      augmentation: { recipe: cfg.augmentRecipe, ...runAugment(cfg) }, // what the run trained with (config.augment is the session's)
       timm: { class: 'timm.models.vision_transformer.VisionTransformer', kwargs: timmKwargs(cfg.model), input: TIMM_INPUT_NOTE },
       onnx: { file: 'image_encoder.onnx', opset: ONNX_OPSET, input: onnxInputNote(cfg.model), output: `${ONNX_OUTPUT}: float32 [batch, ${cfg.model.projDim}], unit L2 norm`, inputName: ONNX_INPUT },
       dataset: args.dataset,

@@ -56,6 +56,9 @@ describe('taking results away', () => {
     const config = JSON.parse(text('config.json'));
     expect(config.objective).toBe('xsample');
     expect(config.timm.kwargs.embed_dim).toBe(16);
+    // The run's augmentation recipe and the numbers it trained with (X-Sample: the session's, SimCLR-style).
+    expect(config.config.augmentRecipe).toBe('session');
+    expect(config.augmentation).toEqual({ recipe: 'session', minCropScale: 0.5, flipProb: 0.5, brightness: 0.2, contrast: 0.2, saturation: 0.2 });
     expect(JSON.parse(text('model.json')).userDefinedMetadata.step).toBe(20);
     // The ONNX image encoder, in onnxruntime, gives the Projector's vectors (the app's embeddings) of the sprite's images.
     ort.env.wasm.numThreads = 1;

@@ -169,6 +169,34 @@ describe('the live panel', () => {
     await page.close();
   });
 
+  it('says per run which augmentation it trains with and why; "same augmentation for every run" and t from 1/τ live in the URL', async () => {
+    const { page } = await openApp(browser, '#data=shapes&backend=wasm&graph=tfidf');
+    await waitReady(page);
+    const recipe = (o: string) => page.locator(`[data-testid=recipe-${o}]`);
+    expect(await recipe('clip').getAttribute('data-recipe')).toBe('open_clip');
+    expect(await recipe('clip').innerText()).toMatch(/open_clip: crops of 90–100% of the area, no flip, no colour jitter/);
+    expect(await recipe('xsample').getAttribute('data-recipe')).toBe('session');
+    expect(await recipe('xsample').innerText()).toMatch(/crops of 50–100% of the area, flip 0\.5, colour jitter 0\.2/);
+    expect(await page.locator('[data-testid=temperature-note]').innerText()).toMatch(/1\/0\.07 by default/);
+    await expect.poll(() => page.locator('[data-testid=measured-claim]').innerText()).toMatch(/^Measured on the demo set over \d+ seeds/);
+    await page.click('[data-testid=cfg-sameAugment]');
+    await page.click('[data-testid=cfg-clipScaleFromTau]');
+    await page.fill('[data-testid=cfg-minCropScale]', '0.3');
+    await expect.poll(() => recipe('clip').getAttribute('data-recipe')).toBe('session');
+    expect(await recipe('clip').innerText()).toMatch(/crops of 30–100%.*\n?.*same augmentation for every run is on/s);
+    const hash = await page.evaluate(() => window.location.hash);
+    expect(hash).toMatch(/sameAug=1/);
+    expect(hash).toMatch(/tFromTau=1/);
+    const again = await browser.newPage();
+    await again.goto(page.url());
+    await waitReady(again);
+    expect(await again.isChecked('[data-testid=cfg-sameAugment]')).toBe(true);
+    expect(await again.isChecked('[data-testid=cfg-clipScaleFromTau]')).toBe(true);
+    expect(await again.locator('[data-testid=recipe-clip]').getAttribute('data-recipe')).toBe('session');
+    await again.close();
+    await page.close();
+  });
+
   it('is keyboard reachable: Tab reaches the data inputs, objectives, settings and run controls', async () => {
     const { page } = await openApp(browser, '#data=shapes&backend=wasm&graph=tfidf');
     await waitReady(page);

@@ -51,6 +51,23 @@ describe('checkpoints', () => {
     model.dispose();
   });
 
+  it("keeps a run's augmentation recipe and refuses a config whose recipe is unknown, naming the file and the field", async () => {
+    const model = new ContrastiveModel(cfg, makeShapesSet(4, 16).captions);
+    const meta = { format: 'xsample-playground-checkpoint/1', config: cfg, step: 0, vocab: model.tokenizer!.vocab, createdAt: 'now' };
+    const files = await exportTfjs(await model.params.snapshot(), meta);
+    expect(cfg.augmentRecipe).toBe('open_clip');
+    expect(importTfjs(files.modelJson, files.weightsBin.slice().buffer).meta.config.augmentRecipe).toBe('open_clip');
+    const json = JSON.parse(files.modelJson);
+    json.userDefinedMetadata.config.augmentRecipe = 'autoaugment';
+    expect(() => importTfjs(JSON.stringify(json), files.weightsBin.slice().buffer, { model: 'run/model.json', weights: 'w' })).toThrow(
+      /^run\/model\.json: userDefinedMetadata\.config\.augmentRecipe: expected \("open_clip" \| "session"\), got "autoaugment"/,
+    );
+    json.userDefinedMetadata.config.augmentRecipe = 'session';
+    json.userDefinedMetadata.config.sameAugment = 'yes';
+    expect(() => importTfjs(JSON.stringify(json), files.weightsBin.slice().buffer)).toThrow(/userDefinedMetadata\.config\.sameAugment: expected boolean/);
+    model.dispose();
+  });
+
   it('writes safetensors whose header, dtypes, shapes and offsets cover the data exactly, with timm names', async () => {
     const model = new ContrastiveModel(cfg, makeShapesSet(10, 16).captions, tfidfGraph(['a']));
     const snap = await model.params.snapshot();

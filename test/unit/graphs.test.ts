@@ -66,12 +66,14 @@ describe('image–text X-Sample (our extension)', () => {
 });
 
 describe('compare mode', () => {
-  it('feeds every objective identical first batches (indices, captions, augmentations) and identical image-tower weights', async () => {
+  // With a recipe per objective (the default) the augmentations differ by recipe; test/unit/recipes.test.ts checks
+  // that indices and captions still agree. Here every run has the session's augmentation, so they agree too.
+  it('feeds every objective identical first batches (indices, captions, augmentations with "same augmentation") and identical image-tower weights', async () => {
     const set = makeShapesSet(80, 16);
     const graph = tfidfGraph(set.captions);
     const { train } = splitHeldOut(80, 0.2, 5);
     const runs = (['clip', 'xsample', 'simclr', 'xclip'] as const).map((objective) => {
-      const cfg = withDefaults({ objective, seed: 5, batchSize: 8, model: { imageSize: 16, patchSize: 4, width: 16, depth: 1, heads: 2, projDim: 8, textWidth: 16 } });
+      const cfg = withDefaults({ objective, seed: 5, batchSize: 8, sameAugment: true, model: { imageSize: 16, patchSize: 4, width: 16, depth: 1, heads: 2, projDim: 8, textWidth: 16 } });
       const model = new ContrastiveModel(cfg, set.captions, graph);
       return { model, trainer: new Trainer(model, set, cfg, train) };
     });

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyAugment, planAugment } from '../../src/core/augment';
-import { type ObjectiveName, withDefaults } from '../../src/core/config';
+import { type ObjectiveName, runAugment, type Settings, withDefaults } from '../../src/core/config';
 import { imageBatch, type ImageSet } from '../../src/core/dataset';
 import { ContrastiveModel } from '../../src/core/model';
 import { AdamW, learningRate } from '../../src/core/optimizer';
 import type { ParamSnapshot } from '../../src/core/params';
 import { Rng } from '../../src/core/rng';
 import * as tf from '../../src/core/tf';
+import { augmentRng } from '../../src/core/trainer';
 import { embeddingGraph, normaliseRows } from '../../src/core/captionGraph';
 
 /**
@@ -18,10 +19,18 @@ import { embeddingGraph, normaliseRows } from '../../src/core/captionGraph';
  * views, and the loss and weights after each of 3 AdamW steps on that batch, as the Trainer computes them
  * (variableGrads of model.loss, AdamW.apply at learningRate(step), afterStep). Written as JSON to
  * $PARITY_FIXTURE_DIR (default: <tmpdir>/xsp-parity); the Python side reads it. This test only writes.
+ * The augmentation plans are drawn as the Trainer draws them (the run's recipe, its own stream), so the Python side
+ * can draw them itself and compare: the image–text objectives use open_clip's recipe, the two-view ones the
+ * session's; the extra cases are CLIP with every run on the session's augmentation (sameAugment) and CLIP with its
+ * logit scale starting at 1/τ (clipScaleFromTau).
  */
 
 export const FIXTURE_DIR = process.env.PARITY_FIXTURE_DIR ?? join(tmpdir(), 'xsp-parity');
-const OBJECTIVES: ObjectiveName[] = ['clip', 'xsample', 'siglip', 'simclr', 'xclip'];
+const CASES: { name: string; objective: ObjectiveName; settings?: Partial<Settings> }[] = [
+  ...(['clip', 'xsample', 'siglip', 'simclr', 'xclip'] as const).map((objective) => ({ name: objective, objective })),
+  { name: 'clip-same-augment', objective: 'clip', settings: { sameAugment: true } },
+  { name: 'clip-t-from-tau', objective: 'clip', settings: { clipScaleFromTau: true, tau: 0.2 } },
+];
 const STEPS = 3;
 const N = 8; // images in the set and in the batch
 const S = 8; // image side
@@ -56,9 +65,10 @@ function fixtureSet(): ImageSet {
 }
 
 describe('PyTorch parity fixture', () => {
-  for (const objective of OBJECTIVES) {
-    it(`${objective}: writes initial weights, a fixed batch and ${STEPS} AdamW steps`, async () => {
+  for (const { name, objective, settings } of CASES) {
+    it(`${name}: writes initial weights, a fixed batch and ${STEPS} AdamW steps`, async () => {
       const cfg = withDefaults({
+        ...settings,
         objective,
         batchSize: N,
         steps: STEPS,
@@ -76,8 +86,8 @@ describe('PyTorch parity fixture', () => {
       const optimizer = new AdamW(model.params, cfg);
       const indices = Int32Array.from([5, 2, 7, 0, 3, 6, 1, 4]);
       const captions = Array.from(indices, (i) => set.captions[i]);
-      const augRng = new Rng(cfg.seed * 4 + 3);
-      const views = [0, 1].map(() => planAugment(N, augRng, cfg.augment)).slice(0, model.views);
+      const augRng = augmentRng(cfg.seed);
+      const views = [0, 1].map(() => planAugment(N, augRng, runAugment(cfg))).slice(0, model.views);
       const initial = snapshotJson(await model.params.snapshot());
       const images = imageBatch(set, indices);
       const augmented = views.map((v) => {
@@ -103,6 +113,7 @@ describe('PyTorch parity fixture', () => {
         steps.push({ lr, loss, weights: snapshotJson(await model.params.snapshot()) });
       }
       const fixture = {
+        name,
         objective,
         config: cfg,
         vocab: model.tokenizer?.vocab ?? null,
@@ -126,7 +137,7 @@ describe('PyTorch parity fixture', () => {
       optimizer.dispose();
       model.dispose();
       mkdirSync(FIXTURE_DIR, { recursive: true });
-      writeFileSync(join(FIXTURE_DIR, `${objective}.json`), JSON.stringify(fixture));
+      writeFileSync(join(FIXTURE_DIR, `${name}.json`), JSON.stringify(fixture));
       expect(steps[0].loss).not.toBe(steps[STEPS - 1].loss);
     });
   }

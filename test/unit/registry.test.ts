@@ -22,6 +22,7 @@ describe('the objective registry', () => {
       expect(typeof o.defaultOn).toBe('boolean');
       expect(typeof o.loss).toBe('function');
       expect(o.recipe).toBeTypeOf('object');
+      expect(o.recipeWhy, o.name).toMatch(/\S/);
       for (const s of o.scalars) expect(Object.keys(s).sort()).toEqual(['init', 'param', 'read', 'report']);
     }
     for (const key of ['name', 'label', 'colour'] as const) expect(new Set(OBJECTIVES.map((o) => o[key])).size).toBe(OBJECTIVES.length);

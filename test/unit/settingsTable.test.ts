@@ -33,6 +33,15 @@ describe('the settings table', () => {
     }
   });
 
+  it('keeps the augmentation switch, the start of CLIP\'s t and the session\'s augmentation in the link', () => {
+    const hash = '#sameAug=1&tFromTau=1&minCrop=0.3&flip=0';
+    const back = parseHash(hash);
+    expect(back.errors).toEqual([]);
+    expect(back.config).toEqual({ ...DEFAULT_SETTINGS, sameAugment: true, clipScaleFromTau: true, augment: { ...DEFAULT_SETTINGS.augment, minCropScale: 0.3, flipProb: 0 } });
+    expect(parseHash(toHash({ config: back.config, objectives: ['clip', 'xsample'], data: 'demo' })).config).toEqual(back.config);
+    expect(parseHash('#sameAug=maybe').errors).toEqual(['sameAug must be 1 or 0 (got "maybe")']);
+  });
+
   it('a link without settings gives the defaults and the default objectives', () => {
     expect(parseHash('')).toEqual({ config: DEFAULT_SETTINGS, objectives: ['clip', 'xsample'], data: 'demo', errors: [] });
   });

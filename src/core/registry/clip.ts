@@ -1,4 +1,4 @@
-import { clampLogitScale, defineObjective, logitScale, theta } from './objective';
+import { clampLogitScale, clipLogitScale, defineObjective, theta } from './objective';
 
 /** CLIP: symmetric image–text InfoNCE with a learnable temperature. */
 export const clip = defineObjective({
@@ -9,9 +9,10 @@ export const clip = defineObjective({
   textTower: true,
   usesGraph: false,
   views: 1,
-  scalars: [logitScale((l) => l.CLIP_INIT_LOG_SCALE)],
+  scalars: [clipLogitScale()],
   defaultOn: true,
-  recipe: {},
+  recipe: { augmentRecipe: 'open_clip' },
+  recipeWhy: "what CLIP is trained with (open_clip's training transform)",
   loss: (x) => x.losses.clipLoss(x.embedImages(x.views[0]), x.embedCaptions(x.captions), theta(x)),
   afterStep: clampLogitScale,
 });

@@ -1,4 +1,4 @@
-import type { Settings } from '../config';
+import type { AugmentRecipeName, Settings } from '../config';
 import type * as Losses from '../objectives';
 import type { Params } from '../params';
 import type * as TF from '../tf';
@@ -30,13 +30,16 @@ export interface LossInputs extends Maths {
 /** A learnable scalar of an objective (a logit scale or bias): its parameter, initial value and what is plotted. */
 export interface ScalarSpec {
   param: string; // the name in Params (and in checkpoints)
-  init: (losses: typeof Losses) => number; // the stored initial value
+  init: (losses: typeof Losses, cfg: Settings) => number; // the stored initial value
   report: string; // the key of the step report's scalars
   read: (stored: number) => number; // from the stored value to the reported one
 }
 
-/** Per-run settings an objective trains with in place of the session's (none today: every run shares them). */
-export type Recipe = Readonly<Partial<Pick<Settings, 'lr' | 'weightDecay' | 'tau' | 'tauS' | 'warmupSteps'>>>;
+/**
+ * Per-run settings an objective trains with in place of the session's: today its augmentation recipe (which the
+ * session's "same augmentation for every run" overrides); absent, the session's augmentation.
+ */
+export type Recipe = Readonly<Partial<Pick<Settings, 'lr' | 'weightDecay' | 'tau' | 'tauS' | 'warmupSteps'>> & { augmentRecipe?: AugmentRecipeName }>;
 
 /**
  * One contrastive objective, complete: what the model builds for it, its loss, what the UI calls and draws it as.
@@ -53,6 +56,7 @@ export interface ObjectiveSpec<N extends string = string> {
   scalars: readonly ScalarSpec[];
   defaultOn: boolean; // compared when a link names no objectives
   recipe: Recipe;
+  recipeWhy: string; // one sentence: why this recipe (what the objective's authors trained with)
   loss(inputs: LossInputs): TF.Scalar;
   /** After each optimiser step, on the device (no read-back); for example clamping a logit scale. */
   afterStep?(params: Params, maths: Maths): void;
@@ -66,6 +70,14 @@ export function defineObjective<N extends string>(spec: ObjectiveSpec<N>): Objec
 /** CLIP's learnable logit scale θ, stored as θ and reported as t = exp(θ). */
 export function logitScale(init: ScalarSpec['init']): ScalarSpec {
   return { param: 'logit_scale', init, report: 'logitScale', read: Math.exp };
+}
+
+/**
+ * CLIP's logit scale (CLIP's and xclip's): it starts at open_clip's t = 1/0.07, or at X-Sample's 1/τ with the
+ * session's clipScaleFromTau (then both kinds of run start equally sharp).
+ */
+export function clipLogitScale(): ScalarSpec {
+  return logitScale((l, cfg) => (cfg.clipScaleFromTau ? Math.log(1 / cfg.tau) : l.CLIP_INIT_LOG_SCALE));
 }
 
 /** The logit scale θ of the params. */

@@ -12,6 +12,7 @@ export const siglip = defineObjective({
   views: 1,
   scalars: [logitScale((l) => Math.log(l.SIGLIP_INIT_SCALE)), { param: 'logit_bias', init: (l) => l.SIGLIP_INIT_BIAS, report: 'logitBias', read: (b) => b }],
   defaultOn: false,
-  recipe: {},
+  recipe: { augmentRecipe: 'open_clip' },
+  recipeWhy: 'what SigLIP is trained with in open_clip',
   loss: (x) => x.losses.sigLipLoss(x.embedImages(x.views[0]), x.embedCaptions(x.captions), theta(x), x.params.get('logit_bias') as TF.Scalar),
 });

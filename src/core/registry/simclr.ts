@@ -12,5 +12,6 @@ export const simclr = defineObjective({
   scalars: [],
   defaultOn: false,
   recipe: {},
+  recipeWhy: 'SimCLR’s own: two views need strong crops, flips and colour jitter',
   loss: (x) => x.losses.simClrLoss(twoViewEmbeddings(x), x.cfg.tau),
 });

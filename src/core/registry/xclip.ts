@@ -1,4 +1,4 @@
-import { clampLogitScale, defineObjective, logitScale, theta } from './objective';
+import { clampLogitScale, clipLogitScale, defineObjective, theta } from './objective';
 
 /** Image–text X-Sample: this product's extension, not the paper's (CLIP's logits, soft targets from the caption graph). */
 export const xclip = defineObjective({
@@ -9,9 +9,10 @@ export const xclip = defineObjective({
   textTower: true,
   usesGraph: true,
   views: 1,
-  scalars: [logitScale((l) => l.CLIP_INIT_LOG_SCALE)],
+  scalars: [clipLogitScale()],
   defaultOn: false,
-  recipe: {},
+  recipe: { augmentRecipe: 'open_clip' },
+  recipeWhy: "CLIP's, so that against CLIP only the targets differ",
   loss: (x) => x.losses.xClipLoss(x.embedImages(x.views[0]), x.embedCaptions(x.captions), theta(x), x.graph(), x.cfg.tauS),
   afterStep: clampLogitScale,
 });

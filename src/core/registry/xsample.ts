@@ -12,5 +12,6 @@ export const xsample = defineObjective({
   scalars: [],
   defaultOn: true,
   recipe: {},
+  recipeWhy: 'what X-CLR trains its two views with (SimCLR-style)',
   loss: (x) => x.losses.xSampleLoss(twoViewEmbeddings(x), x.losses.twoViewGraph(x.graph()), x.cfg.tau, x.cfg.tauS),
 });
