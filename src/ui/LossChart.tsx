@@ -89,7 +89,7 @@ export function LossChart({
         .map(([o, m]) => ({
           type: 'scatter',
           mode: 'lines+markers',
-          name: `${objectiveSpec(o).label} held-out`,
+          name: `${runLabel(objectiveSpec(o).label, origins[o])} held-out`,
           x: m.map((e) => e.step),
           y: m.map((e) => e.heldOutLoss),
           yaxis: lossAxisOf(panels, o),
