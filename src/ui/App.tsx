@@ -22,6 +22,7 @@ import { SeedsPanel } from './SeedsPanel';
 import { repeating } from './seedsView';
 import { TryItPanel } from './TryItPanel';
 import { parseHash, toHash } from './urlConfig';
+import { referenceList } from './trainingView';
 import { useTraining } from './useTraining';
 
 const SHAPES_COUNT = 600;
@@ -272,7 +273,7 @@ export function App() {
           )}
           {view.dataset ? (
             <ErrorBoundary name="The loss chart">
-              <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} seeds={view.seeds} origins={view.origins} />
+              <LossChart histories={view.histories} version={view.version} logY={logY} smoothing={smoothing} metrics={view.metrics} totalSteps={chartSteps} seeds={view.seeds} origins={view.origins} references={view.references} onRemoveReference={(o) => void actions.removeReference(o)} />
             </ErrorBoundary>
           ) : (
             // Plotly builds its first chart after the data has loaded, not while the worker decodes it: both at
@@ -280,7 +281,7 @@ export function App() {
             <div className="plot placeholder">The loss of every run appears here once a dataset has loaded.</div>
           )}
           <ErrorBoundary name="The metrics">
-            <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} origins={view.origins} />
+            <MetricsPanel metrics={view.metrics} totalSteps={chartSteps} origins={view.origins} references={view.references} />
           </ErrorBoundary>
           <ErrorBoundary name="Repeat with seeds">
           <SeedsPanel
@@ -306,6 +307,8 @@ export function App() {
             busy={running || view.loading}
             exportRun={actions.exportRun}
             importRun={actions.importRun}
+            references={referenceList(view.references)}
+            continueFromReference={actions.continueFromReference}
             hasData={view.dataset !== undefined}
             exportDataset={actions.exportDataset}
             datasetExport={view.datasetExport}

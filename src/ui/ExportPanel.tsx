@@ -27,6 +27,8 @@ export function ExportPanel({
   busy,
   exportRun,
   importRun,
+  references = [],
+  continueFromReference,
   hasData,
   exportDataset,
   datasetExport,
@@ -41,6 +43,9 @@ export function ExportPanel({
   busy: boolean;
   exportRun: (o: ObjectiveName) => Promise<Record<string, Uint8Array> | undefined>;
   importRun: (files: SourceFile[]) => Promise<string | undefined>;
+  /** The objectives whose import is shown beside their run (a reference run), with its label. */
+  references?: { objective: ObjectiveName; label: string }[];
+  continueFromReference?: (o: ObjectiveName) => Promise<string | undefined>;
   hasData: boolean;
   exportDataset: (limits: undefined) => Promise<DatasetExport | undefined>;
   datasetExport?: { done: number; total: number };
@@ -103,11 +108,22 @@ export function ExportPanel({
           Export dataset (.zip of shards)
         </button>
       </div>
+      {references.map(({ objective: o, label }) => (
+        <p key={o} className="hint" data-testid={`reference-${o}`}>
+          <b>{label}</b> is shown beside the {objectiveSpec(o).label} run (dashed curves, its own metrics row); the{' '}
+          {objectiveSpec(o).label} run is untouched.{' '}
+          <button onClick={() => void continueFromReference?.(o)} disabled={busy} data-testid={`continue-ref-${o}`}>
+            Continue training from these weights (replaces the {objectiveSpec(o).label} run)
+          </button>
+        </p>
+      ))}
       <p className="hint">
         <b>Export dataset</b> writes the data as loaded here for other trainers: WebDataset shards of this app&apos;s train /
         held-out split (each sample&apos;s original image file, captions, label, caption-graph vector) and dataset.json, in one
         zip. Unzip it, or give the zip itself, as <code>--data</code> of the PyTorch trainer (python/); import its run zips
-        back here with <b>Import weights</b>: they join these runs, labelled &quot;trained in PyTorch&quot;, with their curves and metrics.
+        back here with <b>Import weights</b>: labelled &quot;trained in PyTorch&quot;, with their curves and metrics. One whose
+        objective has a run here is shown beside that run (dashed), which trains on; you may then continue training from
+        its weights instead. Any other import joins the runs, or continues the run of its objective.
       </p>
       {working && (
         <p className="hint" data-testid="export-working">

@@ -5,7 +5,7 @@ import type { EvalMetrics, RunOrigin } from '../worker/protocol';
 import { decimate, fixedAxis, stableRange, stepRange, type Range } from './chartRange';
 import { lossAxesLayout, lossAxisOf, lossChartHeight, lossPanels, panelRanges, stepAxisAnchor } from './lossAxes';
 import { Plot } from './Plot';
-import { type RunHistory, runLabel } from './trainingView';
+import { referenceLabel, type ReferenceRun, type RunHistory, runLabel } from './trainingView';
 import { bandNote, seedLossTraces } from './seedBands';
 import type { SeedsView } from './seedsView';
 
@@ -43,6 +43,8 @@ export function LossChart({
   totalSteps,
   seeds,
   origins = {},
+  references = {},
+  onRemoveReference,
 }: {
   histories: Partial<Record<ObjectiveName, RunHistory>>;
   version: number;
@@ -53,18 +55,22 @@ export function LossChart({
   /** A repeat over seeds: its training loss drawn as a band per objective (seedBands.ts). */
   seeds?: SeedsView;
   origins?: Partial<Record<ObjectiveName, RunOrigin>>;
+  /** Imported runs beside the live ones: drawn dashed on their objective's panel, with a chip that removes them. */
+  references?: Partial<Record<ObjectiveName, ReferenceRun>>;
+  onRemoveReference?: (o: ObjectiveName) => void;
 }) {
   const [hidden, setHidden] = useState<ObjectiveName[]>([]);
   const all = Object.entries(histories) as [ObjectiveName, RunHistory][];
   const entries = all.filter(([o]) => !hidden.includes(o));
-  const lastStep = Math.max(0, ...all.map(([, h]) => h.step[h.step.length - 1] ?? 0));
+  const refs = Object.entries(references) as [ObjectiveName, ReferenceRun][];
+  const lastStep = Math.max(0, ...[...all.map(([, h]) => h), ...refs.map(([, r]) => r.history)].map((h) => h.step[h.step.length - 1] ?? 0));
   const xRange = stepRange(totalSteps, lastStep);
   const lossY = useRef<Partial<Record<ObjectiveName, Range>>>({});
   const scaleY = useRef<Range>(undefined);
   const lrY = useRef<Range>(undefined);
   const ipsY = useRef<Range>(undefined);
   // A panel per objective on screen: runs, and the objectives of a repeat over seeds (their bands).
-  const shown = [...new Set([...entries.map(([o]) => o), ...(seeds?.objectives ?? []).filter((o) => !hidden.includes(o))])];
+  const shown = [...new Set([...entries.map(([o]) => o), ...refs.map(([o]) => o), ...(seeds?.objectives ?? []).filter((o) => !hidden.includes(o))])];
   const panels = useMemo(() => lossPanels(shown), [shown.join()]);
   const loss = useMemo(() => {
     const traces = [
@@ -83,7 +89,7 @@ export function LossChart({
         .map(([o, m]) => ({
           type: 'scatter',
           mode: 'lines+markers',
-          name: `${objectiveSpec(o).label} held-out`,
+          name: `${runLabel(objectiveSpec(o).label, origins[o])} held-out`,
           x: m.map((e) => e.step),
           y: m.map((e) => e.heldOutLoss),
           yaxis: lossAxisOf(panels, o),
@@ -91,6 +97,15 @@ export function LossChart({
           line: { color: objectiveSpec(o).colour, width: 1, dash: 'dot' },
           marker: { size: 6, symbol: 'diamond' },
         })),
+      ...refs.flatMap(([o, r]) => {
+        const label = referenceLabel(objectiveSpec(o).label, r.origin);
+        const colour = objectiveSpec(o).colour;
+        const train = { type: 'scatter', mode: 'lines', name: `${label} train`, ...line(r.history.step, smoothing > 0 ? smooth(r.history.loss, smoothing) : r.history.loss), yaxis: lossAxisOf(panels, o), objective: o, line: { color: colour, width: 2, dash: 'dash' } };
+        if (r.metrics.length === 0) return [train];
+        const x = r.metrics.map((e) => e.step);
+        const y = r.metrics.map((e) => e.heldOutLoss);
+        return [train, { type: 'scatter', mode: 'lines+markers', name: `${label} held-out`, x, y, yaxis: lossAxisOf(panels, o), objective: o, line: { color: colour, width: 1, dash: 'dashdot' }, marker: { size: 7, symbol: 'x' } }];
+      }),
     ];
     const values: Partial<Record<ObjectiveName, number[]>> = {};
     for (const t of traces) (values[t.objective as ObjectiveName] ??= []).push(...(t.y as number[]));
@@ -138,7 +153,7 @@ export function LossChart({
     }),
     [x0, x1, rates.lr, rates.ips],
   );
-  const empty = all.length === 0;
+  const empty = all.length === 0 && refs.length === 0;
   const note = bandNote(seeds);
   // The hint to press Train, unless bands over seeds fill the chart.
   const hint = empty && !note;
@@ -184,8 +199,22 @@ export function LossChart({
               <i style={{ background: objectiveSpec(o).colour }} /> {runLabel(objectiveSpec(o).label, origins[o])}
             </button>
           ))}
+          {refs.map(([o, r]) => (
+            <span key={`ref-${o}`} className="ref-chip" data-testid={`legend-ref-${o}`} data-origin={r.origin} title={`an imported run shown beside the ${objectiveSpec(o).label} run (step ${r.step}${r.dataset ? `, trained on ${r.dataset}` : ''}); it does not train`}>
+              <i style={{ background: objectiveSpec(o).colour }} /> {referenceLabel(objectiveSpec(o).label, r.origin)}
+              <button aria-label={`remove ${referenceLabel(objectiveSpec(o).label, r.origin)} from the page`} title="remove this reference run from the page" data-testid={`remove-ref-${o}`} onClick={() => onRemoveReference?.(o)}>
+                ×
+              </button>
+            </span>
+          ))}
           <span className="key">
             <b className="solid" /> training loss · <b className="dotted" /> held-out loss
+            {refs.length > 0 && (
+              <>
+                {' '}
+                · <b className="dashed" /> reference run (imported, beside the live one)
+              </>
+            )}
           </span>
         </div>
       )}

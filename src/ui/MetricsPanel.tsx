@@ -1,13 +1,23 @@
 import { useMemo } from 'react';
 import type { ObjectiveName } from '../core/config';
 import type { EvalMetrics, RunOrigin } from '../worker/protocol';
-import { runLabel } from './trainingView';
+import { referenceLabel, type ReferenceRun, runLabel } from './trainingView';
 import { objectiveSpec } from '../core/registry';
 import { fixedAxis, stepRange } from './chartRange';
 import { Plot } from './Plot';
 
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | undefined, digits = 3) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+
+/** One row of the table: a run's latest metrics, or a reference run's. */
+interface Row {
+  key: string;
+  objective: ObjectiveName;
+  label: string;
+  origin: RunOrigin;
+  list: EvalMetrics[];
+  reference: boolean;
+}
 
 const NO_TEXT_TOWER = 'this run has no text tower (it learns from images alone), so there is no text to retrieve';
 
@@ -16,33 +26,41 @@ export function MetricsPanel({
   metrics,
   totalSteps,
   origins = {},
+  references = {},
 }: {
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
   totalSteps: number;
   origins?: Partial<Record<ObjectiveName, RunOrigin>>;
+  /** Imported runs beside the live ones: their own rows, and their curves drawn thinner with × markers. */
+  references?: Partial<Record<ObjectiveName, ReferenceRun>>;
 }) {
-  const entries = (Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][]).filter(([, m]) => m.length > 0);
+  // Every row of the table: the runs', then the reference runs' (keyed 'ref-<objective>').
+  const entries: Row[] = [
+    ...(Object.entries(metrics) as [ObjectiveName, EvalMetrics[]][]).map(([o, list]): Row => ({ key: o, objective: o, label: runLabel(objectiveSpec(o).label, origins[o]), origin: origins[o] ?? 'browser', list, reference: false })),
+    ...(Object.entries(references) as [ObjectiveName, ReferenceRun][]).map(([o, r]): Row => ({ key: `ref-${o}`, objective: o, label: referenceLabel(objectiveSpec(o).label, r.origin), origin: r.origin, list: r.metrics, reference: true })),
+  ].filter((r) => r.list.length > 0);
   const data = useMemo(
     () =>
-      entries.flatMap(([o, list]) => {
+      entries.flatMap(({ objective: o, label, list, reference }) => {
         const x = list.map((m) => m.step);
         const line = (name: string, y: (number | undefined)[], dash: string, yaxis = 'y') => ({
           type: 'scatter',
           mode: 'lines+markers',
-          name: `${objectiveSpec(o).label} ${name}`,
+          name: `${label} ${name}`,
           x,
           y: y.map((v) => (v === undefined || Number.isNaN(v) ? null : v)),
           yaxis,
-          line: { color: objectiveSpec(o).colour, dash },
+          line: { color: objectiveSpec(o).colour, dash, width: reference ? 1 : 2 },
+          marker: reference ? { symbol: 'x', size: 7 } : { size: 6 },
         });
         const out = [line('graph ρ', list.map((m) => m.graphSpearman), 'dot')];
         if (list[0].knnTop1 !== undefined) out.push(line('k-NN top-1', list.map((m) => m.knnTop1), 'solid'), line('probe top-1', list.map((m) => m.linearProbeTop1), 'dash'));
         return out;
       }),
     // The metrics of a run only grow with new evaluations: they are what the traces depend on.
-    [metrics],
+    [metrics, references],
   );
-  const lastStep = Math.max(0, ...entries.map(([, m]) => m[m.length - 1].step));
+  const lastStep = Math.max(0, ...entries.map(({ list }) => list[list.length - 1].step));
   const [x0, x1] = stepRange(totalSteps, lastStep);
   const layout = useMemo(
     () => ({
@@ -75,12 +93,12 @@ export function MetricsPanel({
           </tr>
         </thead>
         <tbody>
-          {entries.map(([o, list]) => {
+          {entries.map(({ key, objective: o, label, origin, list, reference }) => {
             const m = list[list.length - 1];
             const r = m.retrieval;
             return (
-              <tr key={o} data-testid={`metrics-${o}`} data-knn={m.knnTop1 ?? ''} data-origin={origins[o] ?? 'browser'}>
-                <td style={{ color: objectiveSpec(o).colour }}>{runLabel(objectiveSpec(o).label, origins[o])}</td>
+              <tr key={key} data-testid={`metrics-${key}`} data-knn={m.knnTop1 ?? ''} data-origin={origin} className={reference ? 'reference' : undefined}>
+                <td style={{ color: objectiveSpec(o).colour }}>{label}</td>
                 <td>{m.step}</td>
                 <td>{num(m.heldOutLoss)}</td>
                 <td>
@@ -97,13 +115,13 @@ export function MetricsPanel({
           })}
         </tbody>
       </table>
-      {entries.every(([, list]) => list[list.length - 1].knnTop1 === undefined) && (
+      {entries.every(({ list }) => list[list.length - 1].knnTop1 === undefined) && (
         <p className="explain" data-testid="metrics-absent">
           <b>Why “–” for k-NN and the linear probe:</b> they measure how well the embedding separates classes, and this dataset
           has none. A label column in a CSV, or class folders (one folder of images per class), would enable them.
         </p>
       )}
-      {entries.every(([, list]) => list[list.length - 1].retrieval === undefined) && (
+      {entries.every(({ list }) => list[list.length - 1].retrieval === undefined) && (
         <p className="explain" data-testid="retrieval-absent">
           <b>Why “–” for retrieval:</b> image→text and text→image recall need a run with a text tower (CLIP, SigLIP, or
           X-Sample's image–text extension).
@@ -112,6 +130,7 @@ export function MetricsPanel({
       <div className="curve-legend">
         <span className="key">
           colour: run · <b className="solid" /> k-NN top-1 · <b className="dashed" /> linear probe top-1 · <b className="dotted" /> graph ρ
+          {Object.keys(references).length > 0 && ' · thin, × markers: reference run (imported)'}
         </span>
       </div>
       <Plot testId="metrics-chart" data={data} layout={layout} className="plot small" />

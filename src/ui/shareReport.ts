@@ -2,7 +2,8 @@ import type { ObjectiveName, Settings } from '../core/config';
 import { objectiveSpec } from '../core/registry';
 import { settingsEntries } from '../core/settingsTable';
 import { loadPlotly } from './Plot';
-import type { TrainingView } from './trainingView';
+import type { EvalMetrics } from '../worker/protocol';
+import { referenceLabel, type ReferenceRun, runLabel, type TrainingView } from './trainingView';
 
 /**
  * "Share what you see": one PNG with every chart of the page under a header that says what they show (the runs,
@@ -40,17 +41,26 @@ export function reportText(view: TrainingView, config: Settings, objectives: Obj
   lines.push(`Runs: ${runLine || 'none yet'} · ${state}${view.backend ? ` · backend ${view.backend.active} (${view.backend.adapter})` : ''}`);
   for (const o of view.objectives) {
     const m = view.metrics[o]?.at(-1);
-    if (!m) continue;
-    const parts = [`held-out loss ${m.heldOutLoss.toFixed(3)}`];
-    if (m.knnTop1 !== undefined) parts.push(`k-NN ${pct(m.knnTop1)}`, `linear probe ${pct(m.linearProbeTop1)}`);
-    if (m.retrieval) parts.push(`i→t R@1 ${pct(m.retrieval.imageToText.r1)}`, `t→i R@1 ${pct(m.retrieval.textToImage.r1)}`);
-    parts.push(`graph ρ ${Number.isNaN(m.graphSpearman) ? '–' : m.graphSpearman.toFixed(3)}`);
-    lines.push(`${objectiveSpec(o).label} at step ${m.step}: ${parts.join(' · ')}`);
+    if (m) lines.push(`${runLabel(objectiveSpec(o).label, view.origins[o])} at step ${m.step}: ${metricsText(m)}`);
+  }
+  // Imported runs shown beside the live ones (dashed in the charts).
+  for (const [o, r] of Object.entries(view.references) as [ObjectiveName, ReferenceRun][]) {
+    const m = r.metrics.at(-1);
+    lines.push(`${referenceLabel(objectiveSpec(o).label, r.origin)}, reference run (dashed), at step ${r.step}${m ? `: ${metricsText(m)}` : ''}`);
   }
   lines.push(`Settings: objectives=${objectives.join(',')} ${settingsEntries(config).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   lines.push(`Link: ${link}`);
   lines.push(`Made ${made.toISOString().replace('T', ' ').slice(0, 16)} UTC; all data stayed in the browser.`);
   return { title, lines };
+}
+
+/** One run's latest held-out metrics in a line. */
+function metricsText(m: EvalMetrics): string {
+  const parts = [`held-out loss ${m.heldOutLoss.toFixed(3)}`];
+  if (m.knnTop1 !== undefined) parts.push(`k-NN ${pct(m.knnTop1)}`, `linear probe ${pct(m.linearProbeTop1)}`);
+  if (m.retrieval) parts.push(`i→t R@1 ${pct(m.retrieval.imageToText.r1)}`, `t→i R@1 ${pct(m.retrieval.textToImage.r1)}`);
+  parts.push(`graph ρ ${Number.isNaN(m.graphSpearman) ? '–' : m.graphSpearman.toFixed(3)}`);
+  return parts.join(' · ');
 }
 
 export interface Placed {

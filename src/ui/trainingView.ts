@@ -16,6 +16,7 @@ import type {
   Settings,
   TrainEvent,
 } from '../worker/protocol';
+import { objectiveSpec } from '../core/registry';
 import { addNotice } from './notices';
 import { reduceSeeds, type SeedsView } from './seedsView';
 
@@ -27,6 +28,19 @@ export interface RunHistory {
   imagesPerSec: number[];
   logitScale: number[];
   last?: StepReport;
+}
+
+/**
+ * An imported run shown beside the live run of its objective (typically the PyTorch run that went on from it): its
+ * curves and metrics, drawn and listed as their own, labelled by where it was trained. It does not train.
+ */
+export interface ReferenceRun {
+  origin: RunOrigin;
+  step: number;
+  history: RunHistory;
+  metrics: EvalMetrics[];
+  /** The dataset it was trained on (its zip's). */
+  dataset?: string;
 }
 
 /** Everything the page shows of the training worker, folded from its events. */
@@ -51,6 +65,8 @@ export interface TrainingView {
   metrics: Partial<Record<ObjectiveName, EvalMetrics[]>>;
   /** Runs whose weights were not trained here (an imported PyTorch run); absent: trained in this browser. */
   origins: Partial<Record<ObjectiveName, RunOrigin>>;
+  /** Reference runs beside the runs, one per objective at most; they belong to the data on screen. */
+  references: Partial<Record<ObjectiveName, ReferenceRun>>;
   probe?: ProbeInfo;
   saved: SavedRunSummary[];
   currentSave?: string;
@@ -79,6 +95,7 @@ export const INITIAL_VIEW: TrainingView = {
   loading: false,
   metrics: {},
   origins: {},
+  references: {},
   viz: {},
   klHistory: {},
   saved: [],
@@ -117,6 +134,16 @@ export function historyOf(reports: StepReport[]): RunHistory {
 /** A run's name on the page: its objective's label, and where it was trained when that was not here. */
 export function runLabel(label: string, origin: RunOrigin | undefined): string {
   return origin === 'pytorch' ? `${label} (trained in PyTorch)` : label;
+}
+
+/** A reference run's name: as runLabel, and "(imported)" for one trained in a browser (a live run has that name). */
+export function referenceLabel(label: string, origin: RunOrigin): string {
+  return origin === 'browser' ? `${label} (imported)` : runLabel(label, origin);
+}
+
+/** The reference runs on the page, in objective order, with their labels. */
+export function referenceList(references: TrainingView['references']): { objective: ObjectiveName; label: string }[] {
+  return (Object.entries(references) as [ObjectiveName, ReferenceRun][]).map(([objective, r]) => ({ objective, label: referenceLabel(objectiveSpec(objective).label, r.origin) }));
 }
 
 /** Keeps at most the last five errors. */
@@ -170,6 +197,14 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         klHistory: { ...v.klHistory, [o]: (v.klHistory[o] ?? []).filter((k) => k.step <= e.step) },
       };
     }
+    case 'reference':
+      return {
+        ...v,
+        references: { ...v.references, [e.objective]: { origin: e.origin, step: e.step, history: historyOf(e.history), metrics: e.metrics, dataset: e.dataset } },
+        version: v.version + 1,
+      };
+    case 'reference-removed':
+      return v.references[e.objective] ? { ...v, references: omit(v.references, e.objective), version: v.version + 1 } : v;
     case 'run-removed': {
       const o = e.objective;
       const { [o]: _, ...params } = v.params;
@@ -224,6 +259,7 @@ export function reduceEvent(v: TrainingView, e: TrainEvent): TrainingView {
         version: v.version + 1,
         metrics: {},
         origins: {},
+        references: {},
         viz: {},
         klHistory: {},
         probe: undefined,

@@ -168,6 +168,10 @@ export type TrainEvent =
   // it keeps: they replace that run's curves; the other runs keep theirs.
   // origin: where its weights were trained ('pytorch': an imported run of the PyTorch trainer).
   | { type: 'run'; objective: ObjectiveName; params: number; step: number; history: StepReport[]; metrics: EvalMetrics[]; origin: RunOrigin }
+  // An imported run shown beside the live run of its objective, as a reference (its curves and metrics only: it does
+  // not train); a later one of the same objective replaces it. 'reference-removed': the user took it away, or trains on from it.
+  | { type: 'reference'; objective: ObjectiveName; origin: RunOrigin; step: number; history: StepReport[]; metrics: EvalMetrics[]; dataset?: string }
+  | { type: 'reference-removed'; objective: ObjectiveName }
   | { type: 'run-removed'; objective: ObjectiveName } // the user unticked its objective: the run and its curves are gone
   | { type: 'step'; objective: ObjectiveName; report: StepReport; memory: MemoryInfo }
   | { type: 'metrics'; objective: ObjectiveName; metrics: EvalMetrics }
@@ -256,7 +260,11 @@ export interface TrainerApi {
    * Loads an exported run (the app's zip, the PyTorch trainer's, or model.json + its weights file) as a run, to
    * continue or to evaluate; a zip's history and metrics come with it, and its origin (browser or PyTorch).
    */
-  importRun(files: SourceFile[]): Promise<string>;
+  importRun(files: SourceFile[], mode?: ImportMode): Promise<string>;
+  /** Takes a reference run (an import shown beside a run) off the page. */
+  removeReference(objective: ObjectiveName): Promise<void>;
+  /** Trains on from a reference run's weights: it replaces the live run of its objective (importRun's 'continue'). */
+  continueFromReference(objective: ObjectiveName): Promise<string>;
   /** Runs kept in this browser (IndexedDB). */
   savedRuns(): Promise<SavedRunSummary[]>;
   renameSaved(id: string, name: string): Promise<void>;
@@ -287,6 +295,14 @@ export interface TrainerApi {
    */
   simulateNonFiniteLoss(): Promise<void>;
 }
+
+/**
+ * What an import does with a run of an objective that already has one here. 'continue': it replaces that run and
+ * training goes on from its weights. 'beside': it is shown beside it as a reference run (curves and metrics), the live
+ * run untouched. 'auto' (the default): 'beside' for a run trained in PyTorch that meets a run of its objective,
+ * 'continue' otherwise (an app's own run zip continues that run, as before).
+ */
+export type ImportMode = 'auto' | 'beside' | 'continue';
 
 /** The prepared dataset: a zip of the shards and dataset.json, its file name, and what it holds in a sentence. */
 export interface DatasetExport {

@@ -16,6 +16,7 @@ import type {
   DatasetPreview,
   DatasetSummary,
   EventSink,
+  ImportMode,
   LoadOptions,
   LoadOutcome,
   MemoryInfo,
@@ -33,6 +34,7 @@ import type { ShardLimits } from '../data/webdatasetShards';
 import { buildDatasetExport } from './datasetExport';
 import { buildExport } from './runExport';
 import { importNote, readCheckpoint } from './runImport';
+import { besideNote, ReferenceRuns, showsBeside } from './referenceRuns';
 import { RunLoop } from './runLoop';
 import { sampleSet } from './runPictures';
 import { RunReports } from './runReports';
@@ -83,6 +85,7 @@ export class TrainingSession implements TrainerApi {
   private readonly saves: SavedRuns;
   private readonly loop: RunLoop;
   private readonly tryit = new TryIt();
+  private readonly references = new ReferenceRuns(this.emit);
   private readonly repeats = new SeedRepeats({
     emit: this.emit,
     groundFor: (seed) => this.space.groundFor(seed),
@@ -292,14 +295,24 @@ export class TrainingSession implements TrainerApi {
     return Comlink.transfer({ name: `${base}-webdataset.zip`, zip, note }, [zip.buffer as ArrayBuffer]);
   }
 
-  /** The imported run joins the others (or replaces the one of its objective) at its step; the others go on as they were. */
-  async importRun(input: SourceFile[]): Promise<string> {
+  /**
+   * The imported run joins the others (or replaces the one of its objective) at its step; the others go on as they
+   * were. Or (mode, see ImportMode) it is shown beside the run of its objective as a reference run, which trains on.
+   */
+  async importRun(input: SourceFile[], mode: ImportMode = 'auto'): Promise<string> {
     const { data, split, config } = this.space;
     if (!data || !split) throw new Error('load a dataset before importing weights: they are evaluated and trained on it');
     // readCheckpoint compares the model settings only; the checkpoint names its own objective.
-    const { meta, snapshot, origin, history, metrics } = await readCheckpoint(input, runConfig(config, OBJECTIVE_NAMES[0]), data);
-    await this.loop.pause();
+    const imported = await readCheckpoint(input, runConfig(config, OBJECTIVE_NAMES[0]), data);
+    const { meta, snapshot, origin, history, metrics } = imported;
     const objective = meta.config.objective;
+    if (showsBeside(mode, origin, this.runs.find(objective) !== undefined)) {
+      this.references.show(imported, input, meta.dataset);
+      const note = besideNote(meta, origin);
+      this.emit({ type: 'notice', message: note });
+      return note;
+    }
+    await this.loop.pause();
     let run;
     try {
       run = this.runs.restoreRun(objective, { step: meta.step, params: snapshot, vocab: meta.vocab, history, metrics, origin });
@@ -314,6 +327,18 @@ export class TrainingSession implements TrainerApi {
     await this.reports.visualise(run, run === this.runs.runs[0]);
     const note = importNote(meta, config.steps, origin);
     this.emit({ type: 'notice', message: note });
+    return note;
+  }
+
+  async removeReference(objective: ObjectiveName): Promise<void> {
+    this.references.remove(objective);
+  }
+
+  async continueFromReference(objective: ObjectiveName): Promise<string> {
+    const files = this.references.filesOf(objective);
+    if (!files) throw new Error(`there is no imported ${objective} run shown beside the others: import it again`);
+    const note = await this.importRun(files, 'continue');
+    this.references.remove(objective);
     return note;
   }
 

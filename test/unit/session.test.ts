@@ -205,4 +205,40 @@ describe('the training session', () => {
     expect(batches.xsample.at(-1)).toEqual(batches.clip[4]); // its step 5 trains on the batch of every run's step 5
     await s.reset();
   });
+
+  it('shows a PyTorch run of an objective that has a run here beside it (a reference run), and trains on from it when asked', async () => {
+    const { s, steps, events, view } = await session(['clip']);
+    await steps(3);
+    const before = view().histories.clip;
+    const set = makeShapesSet(40, 16, 1);
+    const cfg = { ...config, objective: 'clip' as const };
+    const model = new ContrastiveModel(cfg, set.captions, tfidfGraph(set.captions));
+    const files = await exportTfjs(await model.params.snapshot(), { format: CHECKPOINT_FORMAT, config: cfg, step: 2, dataset: 'elsewhere', createdAt: 'now', vocab: model.tokenizer?.vocab });
+    model.dispose();
+    const history = [1, 2].map((step) => ({ step, loss: 3 - step, lr: 1e-3, ms: 4 }));
+    const zip = [
+      { path: 'model.json', blob: new Blob([files.modelJson]) },
+      { path: files.weightsName, blob: new Blob([files.weightsBin as Uint8Array<ArrayBuffer>]) },
+      { path: 'config.json', blob: new Blob([JSON.stringify({ origin: 'pytorch', objective: 'clip', step: 2 })]) },
+      { path: 'history.json', blob: new Blob([JSON.stringify(history)]) },
+    ];
+    const note = await s.importRun(zip);
+    expect(note).toMatch(/^imported clip weights trained in PyTorch from elsewhere at step 2: shown beside the CLIP run as a reference/);
+    expect(view().references.clip).toMatchObject({ origin: 'pytorch', step: 2, history: { step: [1, 2], loss: [2, 1] } });
+    expect(view().histories.clip).toEqual(before); // the live run is untouched, and trains on
+    expect(view().origins).toEqual({});
+    await steps(1);
+    expect(view().histories.clip?.step).toEqual(range(4));
+    // The other choice: its weights replace the CLIP run, and the reference goes.
+    expect(await s.continueFromReference('clip')).toMatch(/^imported clip weights trained in PyTorch from elsewhere at step 2; training continues/);
+    expect(view().references).toEqual({});
+    expect(view().origins).toEqual({ clip: 'pytorch' });
+    expect(view().histories.clip?.step).toEqual([1, 2]);
+    // A browser run zip of the objective still continues that run, as it always did.
+    const browserZip = zip.filter((f) => f.path !== 'config.json');
+    expect(await s.importRun(browserZip)).toMatch(/^imported clip weights from elsewhere at step 2; training continues/);
+    expect(view().origins).toEqual({});
+    expect(events.filter((e) => e.type === 'reference')).toHaveLength(1);
+    await s.reset();
+  });
 });

@@ -25,6 +25,17 @@ describe('the shared PNG report', () => {
     expect(lines[5]).toBe('Made 2026-11-28 21:30 UTC; all data stayed in the browser.');
   });
 
+  it('lists a reference run (an imported run beside the live one) after the runs, labelled, with its metrics', () => {
+    const events: TrainEvent[] = [
+      { type: 'runs', objectives: ['clip'], params: {} },
+      { type: 'metrics', objective: 'clip', metrics: { step: 6, heldOutLoss: 1.25, graphSpearman: 0.5, evaluated: 6 } },
+      { type: 'reference', objective: 'clip', origin: 'pytorch', step: 8, history: [], metrics: [{ step: 8, heldOutLoss: 0.75, graphSpearman: 0.25, evaluated: 6 }] },
+    ];
+    const { lines } = reportText(events.reduce(reduceEvent, INITIAL_VIEW), DEFAULT_SETTINGS, ['clip'], 'http://x/', new Date('2026-11-28T21:30:00Z'));
+    expect(lines[1]).toBe('CLIP at step 6: held-out loss 1.250 · graph ρ 0.500');
+    expect(lines[2]).toBe('CLIP (trained in PyTorch), reference run (dashed), at step 8: held-out loss 0.750 · graph ρ 0.250');
+  });
+
   it('places charts in rows at their own size, scaling down only those wider than the report', () => {
     const { places, bottom } = placeCharts([{ width: 700, height: 300 }, { width: 700, height: 200 }, { width: 400, height: 100 }, { width: 3000, height: 600 }], 100);
     expect(places[0]).toEqual({ x: 16, y: 100, width: 700, height: 300 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_VIEW, reduceEvent, type TrainingView } from '../../src/ui/trainingView';
+import { INITIAL_VIEW, reduceEvent, referenceList, type TrainingView } from '../../src/ui/trainingView';
 import type { EvalMetrics, RunViz, StepReport, TrainEvent } from '../../src/worker/protocol';
 
 const report = (step: number, logitScale?: number): StepReport => ({
@@ -71,6 +71,40 @@ describe('the page view of the worker events', () => {
     expect(fresh.histories).toEqual({ xsample: { step: [], loss: [], lr: [], imagesPerSec: [], logitScale: [] } });
     expect(fresh.metrics).toEqual({});
     expect(fresh.viz).toEqual({});
+  });
+
+  it('shows an imported run beside the live run of its objective as a reference run, which the live run does not touch', () => {
+    const ref: TrainEvent = { type: 'reference', objective: 'clip', origin: 'pytorch', step: 4, history: [report(1), report(2), report(3), report(4)], metrics: [metrics(2), metrics(4)], dataset: 'shapes' };
+    const v = fold([...two, ref]);
+    expect(v.references.clip).toMatchObject({ origin: 'pytorch', step: 4, history: { step: [1, 2, 3, 4], loss: [9, 8, 7, 6] }, metrics: [metrics(2), metrics(4)], dataset: 'shapes' });
+    expect(v.version).toBe(fold(two).version + 1); // the charts redraw
+    // The live CLIP run is as it was, and trains on beside it.
+    expect(v.objectives).toEqual(['clip', 'xsample']);
+    expect(v.origins).toEqual({});
+    expect(v.histories.clip?.step).toEqual([1, 2, 3]);
+    expect(v.metrics.clip).toEqual([metrics(3)]);
+    const later = fold([step('clip', 4), { type: 'metrics', objective: 'clip', metrics: metrics(4) }], v);
+    expect(later.histories.clip?.step).toEqual([1, 2, 3, 4]);
+    expect(later.references.clip?.history.step).toEqual([1, 2, 3, 4]);
+    expect(referenceList(later.references)).toEqual([{ objective: 'clip', label: 'CLIP (trained in PyTorch)' }]);
+    // A rebuilt set of runs (reset, new settings) keeps it: it belongs to the data on screen.
+    expect(fold([{ type: 'runs', objectives: ['clip'], params: { clip: 5 } }], later).references.clip?.step).toBe(4);
+    // Removed (its chip's ×, or trained on from it): gone; removing it again changes nothing.
+    const removed = fold([{ type: 'reference-removed', objective: 'clip' }], later);
+    expect(removed.references).toEqual({});
+    expect(removed.histories.clip?.step).toEqual([1, 2, 3, 4]);
+    expect(fold([{ type: 'reference-removed', objective: 'clip' }], removed)).toBe(removed);
+  });
+
+  it('drops the reference runs when other data loads, with the runs’ curves', () => {
+    const summary = (name: string) => ({ name, size: 40, trainSize: 32, heldOutSize: 8, imageSize: 16, labels: 2, graph: 'TF-IDF', format: 'class-folders' as const, heldOutBy: 'seeded 20%' as const });
+    const ref: TrainEvent = { type: 'reference', objective: 'xsample', origin: 'browser', step: 2, history: [report(1), report(2)], metrics: [] };
+    const v = fold([{ type: 'dataset', summary: summary('a') }, ...two, ref]);
+    expect(referenceList(v.references)).toEqual([{ objective: 'xsample', label: 'X-Sample (imported)' }]);
+    expect(fold([{ type: 'dataset', summary: summary('a') }], v).references.xsample?.step).toBe(2); // the same data again
+    const other = fold([{ type: 'dataset', summary: summary('b') }], v);
+    expect(other.references).toEqual({});
+    expect(other.histories).toEqual({});
   });
 
   it('ignores load progress that arrives after the load ended; keeps the last five errors; passes the worker’s config on', () => {
