@@ -108,8 +108,16 @@ def test_run_zip_and_init(tmp_path):
         assert z.read("history.csv").decode().splitlines()[0] == "step,loss,lr,ms,logit_scale"
     run_cfg, state, vocab = read_run(str(tmp_path / "a" / "clip.zip"))
     assert vocab[:2] == ["<pad>", "<unk>"] and "text.token_embedding" in state
-    # --init starts from the run's weights (and its config).
-    res = main(common + ["--init", str(tmp_path / "a" / "clip.zip"), "--steps", "1", "--out", str(tmp_path / "b")])
+    # --init with the same objective continues the run from its step (its weights and config), to --steps in all.
+    with pytest.raises(SystemExit, match="is at step 2 of clip"):
+        main(common + ["--init", str(tmp_path / "a" / "clip.zip"), "--steps", "2", "--out", str(tmp_path / "b")])
+    res = main(common + ["--init", str(tmp_path / "a" / "clip.zip"), "--steps", "3", "--out", str(tmp_path / "b")])
+    with zipfile.ZipFile(res["clip"]["zip"]) as z:
+        assert [h["step"] for h in json.loads(z.read("history.json"))] == [3]
+    # ... on the schedule of a 3-step run (its learning rate at step 3), from the run's weights.
+    unbroken = main(common + ["--config", str(cfg), "--steps", "3", "--out", str(tmp_path / "u")])
+    with zipfile.ZipFile(unbroken["clip"]["zip"]) as z, zipfile.ZipFile(res["clip"]["zip"]) as c:
+        assert json.loads(c.read("history.json"))[0]["lr"] == pytest.approx(json.loads(z.read("history.json"))[2]["lr"], rel=1e-9)
     _, state_b, _ = read_run(res["clip"]["zip"])
     assert (state_b["visual.head.weight"] - state["visual.head.weight"]).abs().max() < 0.05
     assert not torch.equal(state_b["visual.head.weight"], state["visual.head.weight"])

@@ -149,19 +149,25 @@ def write_zip(path, files):
             z.writestr(name, body)
 
 
-def read_run(path):
-    """(config, state in the app's names, vocab or None) from a run zip (the app's or this trainer's)."""
+def read_run(path, with_step=False):
+    """(config, state in the app's names, vocab or None) from a run zip (the app's or this trainer's); with_step, also
+    the step its weights are at (model.json's, else config.json's; 0 where neither says)."""
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         cfg_obj = json.loads(z.read("config.json")) if "config.json" in names else None
         vocab = None
+        step = (cfg_obj or {}).get("step") if isinstance(cfg_obj, dict) else None
         if "model.json" in names:
             mj = json.loads(z.read("model.json"))
             meta = mj.get("userDefinedMetadata") or {}
             vocab = meta.get("vocab")
+            step = meta.get("step", step)
             cfg_obj = cfg_obj or {"config": meta.get("config")}
         if "model.safetensors" not in names:
             raise ValueError(f"{path} has no model.safetensors")
         tensors, _ = st.decode(z.read("model.safetensors"))
     cfg = cfg_obj["config"] if cfg_obj and "config" in cfg_obj else cfg_obj
-    return cfg, st.from_timm({k: v.float() for k, v in tensors.items()}, cfg["model"]), vocab
+    state = st.from_timm({k: v.float() for k, v in tensors.items()}, cfg["model"])
+    if with_step:
+        return cfg, state, vocab, int(step) if isinstance(step, (int, float)) and step >= 0 else 0
+    return cfg, state, vocab

@@ -117,7 +117,7 @@ def train_objective(cfg, data, graph, dctx, init=None, log=print, split=None):
     if sampler.size % world:
         raise ValueError(f"the global batch {sampler.size} is not a multiple of the {world} processes")
     per = sampler.size // world
-    init_state, init_vocab = init if init else (None, None)
+    init_state, init_vocab, start = init if init else (None, None, 0)
     tokenizer = None
     if uses_text_tower(cfg["objective"]):
         tokenizer = Tokenizer(init_vocab) if init_vocab else Tokenizer.from_captions([c for caps in data.all_captions for c in caps])
@@ -133,7 +133,13 @@ def train_objective(cfg, data, graph, dctx, init=None, log=print, split=None):
     arng = aug_rng(cfg["seed"])
     augment = run_augment(cfg)
     history, metrics = [], []
-    for step in range(cfg["steps"]):
+    # Continuing a run: draw the batches and augmentations its first `start` steps drew (as the app's skipTo), so
+    # step start + 1 trains on the batch the unbroken run would have; the schedule goes on from there.
+    for _ in range(start):
+        indices = sampler.next()
+        for _ in range(2):
+            plan_augment(len(indices), arng, augment)
+    for step in range(start, cfg["steps"]):
         t0 = time.perf_counter()
         indices = sampler.next()
         # Two views are always drawn (from the run's own augmentation stream, in its recipe), as in the app.
@@ -214,10 +220,7 @@ def main(argv=None):
     a = parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    init = None
-    if a.init:
-        init_cfg, init_state, init_vocab = read_run(a.init)
-        init = (init_state, init_vocab)
+    init_cfg, init_state, init_vocab, init_step = read_run(a.init, with_step=True) if a.init else (None, None, None, 0)
     cfg0 = load_config(a.config) if a.config else (with_defaults(init_cfg) if a.init else with_defaults())
     for k, v in (("steps", a.steps), ("seed", a.seed), ("batchSize", a.batch), ("lr", a.lr), ("evalEvery", a.eval_every)):
         if v is not None:
@@ -244,6 +247,14 @@ def main(argv=None):
         results = {}
         for o in objectives:
             cfg = run_config(cfg0, o)  # the objective's augmentation recipe, unless the config says sameAugment
+            # --init with the run's own objective and seed continues that run from its step (to --steps in all);
+            # another objective or seed starts from its weights at step 0.
+            start = init_step if a.init and init_cfg.get("objective") == o and init_cfg.get("seed") == cfg["seed"] else 0
+            if start >= cfg["steps"]:
+                raise SystemExit(f"--init: {a.init} is at step {start} of {o}; ask for more steps than that (--steps {start + cfg['steps']}) to continue it")
+            if start and dctx.rank == 0:
+                print(f"{o}: continuing {a.init} from step {start} to {cfg['steps']}")
+            init = (init_state, init_vocab, start) if a.init else None
             model, history, tok, metrics = train_objective(cfg, data, graph, dctx, init, split=split)
             if dctx.rank == 0:
                 path = os.path.join(a.out, f"{o}.zip")

@@ -110,22 +110,23 @@ describe.skipIf(!hasTorch)('the same experiment in PyTorch', () => {
     const tApp = Date.now();
 
     // The trainer, under torchrun with 2 gloo processes, on the app's zip of shards: the same objective, from the app's
-    // run's weights, for more steps than the app trained.
+    // run's weights: it goes on from the app's step 6 to step 12 (the same schedule and batch order).
     const out = join(dir, 'runs');
     const args = ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', '--nproc_per_node', '2', '-m', 'xsample_playground.train'];
-    args.push('--data', datasetZip, '--init', runZip, '--objectives', 'clip', '--steps', '8', '--batch', '8', '--eval-every', '4', '--threads', '1', '--device', 'cpu', '--out', out);
+    args.push('--data', datasetZip, '--init', runZip, '--objectives', 'clip', '--steps', '12', '--batch', '8', '--eval-every', '4', '--threads', '1', '--device', 'cpu', '--out', out);
     const py = spawnSync(PYTHON, args, { cwd: resolve('python'), encoding: 'utf8', timeout: 300_000, env: { ...process.env, OMP_NUM_THREADS: '1' } });
     const log = `${py.stdout}\n${py.stderr}`;
     expect(py.status, log).toBe(0);
     expect(log).toMatch(/the app's split from dataset\.json \(26 train, 6 held out, seeded 20%\)/);
     expect(log).toMatch(/2 process\(es\) on cpu/);
+    expect(log).toMatch(/clip: continuing .*clip.* from step 6 to 12/);
     const tTorch = Date.now();
     const torchZip = join(out, 'clip.zip');
     const run = unzipSync(new Uint8Array(readFileSync(torchZip)));
     const history = JSON.parse(new TextDecoder().decode(run['history.json'])) as { step: number; loss: number }[];
     const metrics = JSON.parse(new TextDecoder().decode(run['metrics.json'])) as { step: number; knnTop1: number }[];
-    expect(history.map((h) => h.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(metrics.map((m) => m.step)).toEqual([4, 8]);
+    expect(history.map((h) => h.step)).toEqual([7, 8, 9, 10, 11, 12]);
+    expect(metrics.map((m) => m.step)).toEqual([8, 12]);
     expect(JSON.parse(new TextDecoder().decode(run['config.json'])).origin).toBe('pytorch');
 
     // Back in the app: the PyTorch run is shown beside the app's CLIP run (a reference run), which stays as it was.
@@ -133,7 +134,7 @@ describe.skipIf(!hasTorch)('the same experiment in PyTorch', () => {
     expect(appTrain?.x).toEqual([1, 2, 3, 4, 5, 6]);
     await page.setInputFiles('[data-testid=import-weights]', torchZip);
     await expect.poll(() => page.locator('[data-testid=notice]').allTextContents(), { timeout: 60_000 }).toContainEqual(
-      expect.stringMatching(/imported clip weights trained in PyTorch from roundtrip-shapes at step 8: shown beside the CLIP run as a reference/),
+      expect.stringMatching(/imported clip weights trained in PyTorch from roundtrip-shapes at step 12: shown beside the CLIP run as a reference/),
     );
     await page.waitForSelector('[data-testid=legend-ref-clip]');
     expect(await page.getAttribute('[data-testid=legend-ref-clip]', 'data-origin')).toBe('pytorch');
