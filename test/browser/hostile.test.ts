@@ -253,6 +253,8 @@ describe('hostile inputs in the browser', () => {
     await load(file('longcaption.zip', plainZip(files)));
     await expect.poll(summary).toMatch(/longcaption\.zip/);
     const thumbs = page.locator('[data-testid=dataset-preview] button');
+    // The summary can name the new set a moment before the preview has redrawn the old one's thumbnails away.
+    await expect.poll(() => thumbs.count()).toBe(5);
     const n = await thumbs.count();
     for (let i = 0; i < n; i++) {
       await thumbs.nth(i).click();
