@@ -72,6 +72,28 @@ def test_reads_the_apps_split_labels_captions_and_vectors(tmp_path, as_zip):
     assert torch.allclose(graph.batch([0, 3, 9]), (v[[0, 3, 9]] @ v[[0, 3, 9]].t()).fill_diagonal_(1), atol=1e-6)
 
 
+def test_label_graph_takes_the_apps_class_similarity(tmp_path):
+    demo, vec, train, files = prepared_files()
+    info = json.loads(files["dataset.json"])
+    sim = [[1, 0.5, 0.125], [0.5, 1, 0.25], [0.125, 0.25, 1]]
+    info["graph"] = {"source": "labels", "kind": "class labels (app)", "classSimilarity": sim}
+    files["dataset.json"] = json.dumps(info).encode()
+    for k, v in files.items():
+        (tmp_path / k).write_bytes(v)
+    data, _, _, _ = load_prepared(*find_prepared(str(tmp_path)), 8)
+    graph = build_graph(data, "labels", False)
+    assert graph.kind == "class labels (app)"
+    idx = [0, 1, 2, 3]
+    lab = data.labels[idx]
+    want = torch.tensor([[1.0 if i == j or lab[i] == lab[j] else sim[lab[i]][lab[j]] for j in range(4)] for i in range(4)])
+    assert torch.equal(graph.batch(idx), want)
+    # Without it (an older dataset.json), 0 between classes.
+    del info["graph"]["classSimilarity"]
+    (tmp_path / "dataset.json").write_bytes(json.dumps(info).encode())
+    data, _, _, _ = load_prepared(*find_prepared(str(tmp_path)), 8)
+    assert torch.equal(build_graph(data, "labels", False).batch(idx), (lab[:, None] == lab[None, :]).float())
+
+
 def test_names_what_is_wrong(tmp_path):
     _, _, _, files = prepared_files()
     (tmp_path / "dataset.json").write_bytes(files["dataset.json"])

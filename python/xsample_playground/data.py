@@ -222,14 +222,21 @@ def embedding_graph(kind, vectors):
     return CaptionGraph(kind, batch)
 
 
-def label_graph(labels):
+def label_graph(labels, class_sim=None, kind=None):
+    """1 within a class; between classes class_sim[a, b] (the app's class-name similarity, from a prepared
+    dataset's dataset.json) where given, else 0."""
     def batch(idx):
         lab = labels[torch.as_tensor(idx, dtype=torch.long)]
-        g = ((lab[:, None] == lab[None, :]) & (lab[:, None] >= 0)).to(torch.float32)
+        known = lab >= 0
+        g = ((lab[:, None] == lab[None, :]) & known[:, None]).to(torch.float32)
+        if class_sim is not None:
+            both = known[:, None] & known[None, :] & (lab[:, None] != lab[None, :])
+            between = class_sim[lab.clamp(min=0)[:, None], lab.clamp(min=0)[None, :]]
+            g = torch.where(both, between, g)
         g.fill_diagonal_(1)
         return g
 
-    return CaptionGraph("class labels", batch)
+    return CaptionGraph(kind or ("class labels + class-name similarity" if class_sim is not None else "class labels"), batch)
 
 
 def tfidf_graph(captions):
@@ -276,7 +283,7 @@ def build_graph(set_, source, centre):
             rows = set_.vectors if set_.vectors_ready else normalise_rows(set_.vectors, centre)
             g = embedding_graph(getattr(set_, "graph_kind", None) or "caption vectors (KEY.emb.npy)", rows)
         elif kind == "labels" and set_.labels is not None:
-            g = label_graph(set_.labels)
+            g = label_graph(set_.labels, getattr(set_, "class_similarity", None), getattr(set_, "label_graph_kind", None))
         elif kind == "tfidf":
             g = tfidf_graph([" ".join(c) for c in set_.all_captions])  # each sample's captions joined, as the app
         else:

@@ -1,12 +1,15 @@
 """A dataset prepared by the app ("Export dataset", or `npm run prepare-data`): a folder, or the app's zip, holding
 WebDataset shards (train-*.tar: the app's training split, test-*.tar: its held-out split) and dataset.json (format,
 split, label names, graph, counts, image size, shard names). The trainer takes the app's split from it instead of
-recomputing one, and the caption vectors (KEY.emb.npy) as the graph's unit rows, as the app built them."""
+recomputing one, the caption vectors (KEY.emb.npy) as the graph's unit rows, as the app built them, and a label
+graph's class-name similarity (graph.classSimilarity) between classes."""
 import io
 import json
 import os
 import tarfile
 import zipfile
+
+import torch
 
 from .data import read_tar, samples_to_set
 
@@ -81,6 +84,10 @@ def load_prepared(kind, path, image_size):
         data.label_names = [str(l) for l in labels]
     graph = info.get("graph") or {}
     emb = graph.get("emb")
+    sim = graph.get("classSimilarity")
+    if isinstance(sim, list) and data.label_names and len(sim) == len(data.label_names) and all(isinstance(r, list) and len(r) == len(sim) for r in sim):
+        data.class_similarity = torch.tensor(sim, dtype=torch.float32)  # the app's label graph between classes
+        data.label_graph_kind = graph.get("kind")
     if data.vectors is not None and isinstance(emb, dict) and emb.get("normalised"):
         data.vectors_ready = True  # the app's unit rows (centred first where it centred): the graph as the app's
         data.graph_kind = graph.get("kind")

@@ -12,6 +12,8 @@ export interface CaptionGraph {
   row(a: number): Float32Array;
   /** The unit rows (size, dim) the graph is the Gram matrix of, where it is made of vectors (what a dataset export writes). */
   readonly vectors?: { data: Float32Array; dim: number };
+  /** A label graph's similarity between classes (classes × classes, row-major), where it has one (a dataset export writes it). */
+  readonly classSim?: { data: Float32Array; classes: number };
 }
 
 /** From unit vectors (N, d) row-major: G_ab = e_aᵀ e_b. */
@@ -77,6 +79,7 @@ export function labelGraph(labels: Int32Array, classSim?: Float32Array, numClass
   return {
     kind: classSim ? 'class labels + class-name similarity' : 'class labels',
     size: labels.length,
+    ...(classSim ? { classSim: { data: classSim, classes: numClasses } } : {}),
     batch(indices) {
       const B = indices.length;
       const out = new Float32Array(B * B);

@@ -38,7 +38,7 @@ export interface PrepareInput {
   format: string;
   formatDetail?: string;
   /** The caption graph: the source asked for, what it is made of, and its unit rows where it is made of vectors. */
-  graph: { source: string; kind: string; centred: boolean; vectors?: { data: Float32Array; dim: number } };
+  graph: { source: string; kind: string; centred: boolean; vectors?: { data: Float32Array; dim: number }; classSim?: { data: Float32Array; classes: number } };
   /** The original bytes of image i (for a generated set: an encoding of its pixels). */
   imageFile: (index: number) => Promise<ImageFile>;
   limits?: ShardLimits;
@@ -162,6 +162,10 @@ function datasetJson(input: PrepareInput, shards: Record<'train' | 'test', strin
       kind: graph.kind,
       centred: graph.centred,
       emb: graph.vectors ? { dim: graph.vectors.dim, normalised: true, note: 'KEY.emb.npy: the unit row the graph is built from (centred over the whole set first when centred)' } : null,
+      // A label graph's value between two classes (row a, column b: label indices of KEY.cls); 1 within a class.
+      classSimilarity: graph.classSim
+        ? Array.from({ length: graph.classSim.classes }, (_, a) => Array.from(graph.classSim!.data.subarray(a * graph.classSim!.classes, (a + 1) * graph.classSim!.classes)))
+        : null,
     },
     keys: 'the sample position in the app, zero-padded; KEY.json holds the original path (id) and label name',
     shards,

@@ -67,7 +67,7 @@ export async function buildDatasetExport(args: {
     heldOutFraction: args.heldOutFraction,
     format: sources?.format ?? 'generated',
     formatDetail: sources?.formatDetail,
-    graph: { source: args.graphSource, kind: args.graph.kind, centred: args.centreGraph, vectors: args.graph.vectors },
+    graph: { source: args.graphSource, kind: args.graph.kind, centred: args.centreGraph, vectors: args.graph.vectors, classSim: args.graph.classSim },
     imageFile,
     limits: args.limits,
     onProgress: args.onProgress,

@@ -1,3 +1,4 @@
+import { labelGraph } from '../../src/core/captionGraph';
 import { parseTar } from 'nanotar';
 import { strFromU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +95,18 @@ describe('dataset export as WebDataset shards', () => {
       },
     });
     await expect(broken).rejects.toThrow(`${set.ids[split.train[3]]}: cannot be read for the dataset export (gone)`);
+  });
+
+  it("writes a label graph's class-name similarity into dataset.json, and the app's labelGraph carries it", async () => {
+    const sim = Float32Array.from([1, 0.25, 0.25, 1]);
+    const g = labelGraph(Int32Array.from([0, 1, 0]), sim, 2);
+    expect(Array.from(g.batch([0, 1, 2]))).toEqual([1, 0.25, 1, 0.25, 1, 0.25, 1, 0.25, 1]);
+    const files = await prepareShards({
+      set, split, seed: 0, heldOutFraction: 0.2, format: 'generated',
+      graph: { source: 'labels', kind: g.kind, centred: false, classSim: g.classSim },
+      imageFile: async (i) => bytesOf(i),
+    });
+    expect(JSON.parse(strFromU8(files['dataset.json'])).graph.classSimilarity).toEqual([[1, 0.25], [0.25, 1]]);
   });
 
   it('npy: a (2, 2) float32 array with the header numpy writes', () => {
