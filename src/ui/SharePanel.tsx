@@ -2,16 +2,8 @@ import { useState } from 'react';
 import type { ObjectiveName, Settings } from '../core/config';
 import { chartImages, composeReport, reportKey, reportText } from './shareReport';
 import type { TrainingView } from './trainingView';
+import { downloadBlob } from './download';
 
-/** Saves a Blob as a download (the report's PNG). */
-function saveBlob(name: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 5000);
-}
 
 /**
  * "Share what you see": one click saves a PNG of every chart on the page under a header (runs, dataset, step,
@@ -27,7 +19,7 @@ export function SharePanel({ view, config, objectives, link }: { view: TrainingV
     try {
       const { title, lines } = reportText(view, config, objectives, link, new Date());
       const { blob, width, height } = await composeReport(title, lines, await chartImages(), reportKey(view.objectives));
-      saveBlob(`xsample-playground-report-step${view.step}.png`, blob);
+      downloadBlob(`xsample-playground-report-step${view.step}.png`, blob);
       setSaid({ text: `saved a ${width}×${height} PNG (${Math.round(blob.size / 1024)} kB)`, size: `${width}x${height}` });
     } catch (err) {
       setSaid({ text: `the picture could not be made: ${err instanceof Error ? err.message : String(err)}` });
