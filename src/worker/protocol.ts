@@ -15,7 +15,7 @@ import type { ProbeConfusion } from '../core/confusion';
 import type { HistoryRow, StepReport } from '../core/trainer';
 import type { ColumnChoice, Detection } from '../data/formats';
 import type { ShardLimits } from '../data/webdatasetShards';
-import type { FormatName, LoadReport } from '../data/loadReport';
+import type { FormatName, LoadReport, LoadReportCounts } from '../data/loadReport';
 
 export type { RunOrigin };
 export type { BackendChoice, EvalMetrics, HistoryRow, ProbeConfusion, LoadReport, Neighbour, ObjectiveName, Settings, StepReport, TargetNeighbours, TrainConfig };
@@ -84,10 +84,11 @@ export interface DatasetPreview extends SampleSet {
   imageSize: number;
 }
 
-/** What a load ended with: the new dataset (absent when nothing could be used), the report, a table to fix. */
+/** What a load ended with: the new dataset (absent when nothing could be used), the report's counts, a table to fix. */
 export interface LoadOutcome {
   summary?: DatasetSummary;
-  report: LoadReport;
+  report: LoadReportCounts; // the entries came with the 'load-report' event
+
   table?: ColumnTable;
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_OBJECTIVES, isObjectiveName, OBJECTIVE_NAMES } from '../core/re
 import { validateConfig } from '../core/settingsTable';
 import { type ImageSet, setSize, splitForSet } from '../core/dataset';
 import { Rng } from '../core/rng';
+import { reportCounts } from '../data/loadReport';
 import { makeShapesSet } from '../data/shapesSet';
 import { type CaptionGraph, targetNeighbours } from '../core/captionGraph';
 import type { RunGround } from './comparison';
@@ -113,11 +114,11 @@ export class Workspace {
     const unusable = result.set && unusableSet(result.set, HELD_OUT_FRACTION, this.config.seed);
     if (unusable) result.report.entries.unshift({ path: source, reason: `not used: ${unusable}; the previous dataset stays`, action: 'skipped' });
     this.hooks.emit({ type: 'load-report', report: result.report, table: result.table });
-    if (!result.set || unusable) return { report: result.report, table: result.table };
+    if (!result.set || unusable) return { report: reportCounts(result.report), table: result.table };
     const format = result.report.format === 'none' ? 'generated' : result.report.format;
     const summary = await this.useData(result.set, format, (size) => this.loadFiles(files, source, { ...opts, imageSize: size }));
     this.sources = { files, format, formatDetail: result.report.formatDetail };
-    return { summary, report: result.report, table: result.table };
+    return { summary, report: reportCounts(result.report), table: result.table };
   }
 
   async loadUrl(url: string, source: string, opts: LoadOptions): Promise<LoadOutcome> {
