@@ -197,11 +197,13 @@ export class RunLoop {
         const run = runs.find(objective);
         if (!run || (run.trainer.done && !this.ahead.has(objective))) break;
         let report: StepReport;
+        let queued: QueuedStep | undefined;
         try {
-          const queued = this.nextStep(run);
+          queued = this.nextStep(run);
           if (!onlyQueued && this.mayQueueAhead(run, queued.step)) this.ahead.set(objective, { run, queued: run.trainer.queueStep() });
           report = await queued.report;
         } catch (err) {
+          queued?.report.catch(() => undefined); // a step queued before its successor failed to record: never read
           if (await this.failed(err, attempt)) continue;
           return;
         }
