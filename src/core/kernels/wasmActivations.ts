@@ -42,35 +42,31 @@ function layout(k: ActivationExports, counts: number[]): number[] | null {
   return k.ensureMemory(at) ? out : null;
 }
 
+/**
+ * Copies the operands (float offset and length in the heap; length 0: absent, passed as pointer 0) into the kernel's
+ * memory, runs `call` with their byte pointers and that of an output of `outLength` floats, and copies the output
+ * back to heap[out..]. False where the kernel cannot run (the caller's JavaScript loop does it).
+ */
+function runOnCopies(heap: Float32Array, operands: [offset: number, length: number][], out: number, outLength: number, call: (k: ActivationExports, pointers: number[]) => void): boolean {
+  const k = load();
+  const at = k && layout(k, [...operands.map(([, n]) => n), outLength]);
+  if (!k || !at) return false;
+  const mem = new Float32Array(k.memory.buffer);
+  operands.forEach(([o, n], i) => n > 0 && mem.set(heap.subarray(o, o + n), at[i] >>> 2));
+  const output = at[operands.length];
+  call(k, [...operands.map(([, n], i) => (n > 0 ? at[i] : 0)), output]);
+  heap.set(new Float32Array(k.memory.buffer, output, outLength), out);
+  return true;
+}
+
 /** heap[oy..] (R, C) = GELU(heap[ox..] (R, C) + heap[ob..] (C)); float offsets. */
 export function biasGeluSimd(heap: Float32Array, ox: number, ob: number, oy: number, R: number, C: number): boolean {
-  const k = load();
-  const n = R * C;
-  const at = k && layout(k, [n, C, n]);
-  if (!k || !at) return false;
-  const [px, pb, py] = at;
-  const mem = new Float32Array(k.memory.buffer);
-  mem.set(heap.subarray(ox, ox + n), px >>> 2);
-  mem.set(heap.subarray(ob, ob + C), pb >>> 2);
-  k.biasGelu(px, pb, py, R, C);
-  heap.set(new Float32Array(k.memory.buffer, py, n), oy);
-  return true;
+  return runOnCopies(heap, [[ox, R * C], [ob, C]], oy, R * C, (k, [x, bias, y]) => k.biasGelu(x, bias, y, R, C));
 }
 
 /** heap[odx..] = heap[ody..] · GELU'(heap[ox..] + heap[ob..]); float offsets. */
 export function biasGeluGradSimd(heap: Float32Array, ody: number, ox: number, ob: number, odx: number, R: number, C: number): boolean {
-  const k = load();
-  const n = R * C;
-  const at = k && layout(k, [n, n, C, n]);
-  if (!k || !at) return false;
-  const [pdy, px, pb, pdx] = at;
-  const mem = new Float32Array(k.memory.buffer);
-  mem.set(heap.subarray(ody, ody + n), pdy >>> 2);
-  mem.set(heap.subarray(ox, ox + n), px >>> 2);
-  mem.set(heap.subarray(ob, ob + C), pb >>> 2);
-  k.biasGeluGrad(pdy, px, pb, pdx, R, C);
-  heap.set(new Float32Array(k.memory.buffer, pdx, n), odx);
-  return true;
+  return runOnCopies(heap, [[ody, R * C], [ox, R * C], [ob, C]], odx, R * C, (k, [dy, x, bias, dx]) => k.biasGeluGrad(dy, x, bias, dx, R, C));
 }
 
 /**
@@ -78,31 +74,11 @@ export function biasGeluGradSimd(heap: Float32Array, ody: number, ox: number, ob
  * over each row of M; float offsets. `batches` mask rows.
  */
 export function attentionSoftmaxSimd(heap: Float32Array, os: number, om: number, oy: number, R: number, M: number, rowsPerBatch: number, batches: number, scale: number): boolean {
-  const k = load();
-  const n = R * M;
-  const nm = om >= 0 ? batches * M : 0;
-  const at = k && layout(k, [n, nm, n]);
-  if (!k || !at) return false;
-  const [ps, pm, py] = at;
-  const mem = new Float32Array(k.memory.buffer);
-  mem.set(heap.subarray(os, os + n), ps >>> 2);
-  if (nm > 0) mem.set(heap.subarray(om, om + nm), pm >>> 2);
-  k.attentionSoftmax(ps, nm > 0 ? pm : 0, py, R, M, rowsPerBatch, scale);
-  heap.set(new Float32Array(k.memory.buffer, py, n), oy);
-  return true;
+  const mask: [number, number] = om >= 0 ? [om, batches * M] : [0, 0];
+  return runOnCopies(heap, [[os, R * M], mask], oy, R * M, (k, [s, m, y]) => k.attentionSoftmax(s, m, y, R, M, rowsPerBatch, scale));
 }
 
 /** heap[ods..] (R, M) = scale · p (dp − Σ_j p dp) per row, p at op, dp at odp; float offsets. */
 export function attentionSoftmaxGradSimd(heap: Float32Array, odp: number, op: number, ods: number, R: number, M: number, scale: number): boolean {
-  const k = load();
-  const n = R * M;
-  const at = k && layout(k, [n, n, n]);
-  if (!k || !at) return false;
-  const [pdp, pp, pds] = at;
-  const mem = new Float32Array(k.memory.buffer);
-  mem.set(heap.subarray(odp, odp + n), pdp >>> 2);
-  mem.set(heap.subarray(op, op + n), pp >>> 2);
-  k.attentionSoftmaxGrad(pdp, pp, pds, R, M, scale);
-  heap.set(new Float32Array(k.memory.buffer, pds, n), ods);
-  return true;
+  return runOnCopies(heap, [[odp, R * M], [op, R * M]], ods, R * M, (k, [dp, p, ds]) => k.attentionSoftmaxGrad(dp, p, ds, R, M, scale));
 }

@@ -18,6 +18,17 @@ const ERF_WGSL = `
 
 // ---- kernels ---------------------------------------------------------------------------------------------------
 
+
+/** WGSL: the mean and the summed squared deviation `v` of row `index` of x (uniforms.cols values), for LayerNorm. */
+const ROW_MOMENTS = `
+        let D = uniforms.cols;
+        let base = index * D;
+        var mean = 0.0;
+        for (var c = 0; c < D; c++) { mean += x[base + c]; }
+        mean = mean / f32(D);
+        var v = 0.0;
+        for (var c = 0; c < D; c++) { let d = x[base + c] - mean; v += d * d; }
+`;
 export function registerWebGpuKernels(): void {
   const reg = (kernelName: string, kernelFunc: (a: KernelArgs) => Info) =>
     tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
@@ -36,13 +47,7 @@ export function registerWebGpuKernels(): void {
       values: [i32(R), i32(D), f32((attrs as Attrs).eps as number)],
       body: `
         if (index >= uniforms.rows) { return; }
-        let D = uniforms.cols;
-        let base = index * D;
-        var mean = 0.0;
-        for (var c = 0; c < D; c++) { mean += x[base + c]; }
-        mean = mean / f32(D);
-        var v = 0.0;
-        for (var c = 0; c < D; c++) { let d = x[base + c] - mean; v += d * d; }
+${ROW_MOMENTS}
         let rstd = inverseSqrt(v / f32(D) + uniforms.eps);
         for (var c = 0; c < D; c++) { result[base + c] = (x[base + c] - mean) * rstd * gamma[c] + beta[c]; }`,
     });
@@ -62,13 +67,7 @@ export function registerWebGpuKernels(): void {
       values: [i32(R), i32(D), f32((attrs as Attrs).eps as number)],
       body: `
         if (index >= uniforms.rows) { return; }
-        let D = uniforms.cols;
-        let base = index * D;
-        var mean = 0.0;
-        for (var c = 0; c < D; c++) { mean += x[base + c]; }
-        mean = mean / f32(D);
-        var v = 0.0;
-        for (var c = 0; c < D; c++) { let d = x[base + c] - mean; v += d * d; }
+${ROW_MOMENTS}
         result[2 * index] = mean;
         result[2 * index + 1] = inverseSqrt(v / f32(D) + uniforms.eps);`,
     });
